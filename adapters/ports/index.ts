@@ -1,0 +1,3 @@
+export * from './errors.js'
+export * from './JobStore.js'
+export * from './PodRuntime.js'

@@ -7,11 +7,15 @@
  * needs arithmetic.
  */
 
-/** A JSON value, used for pod-template fields the controller passes through untouched. */
-export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json }
+/**
+ * A JSON value, used for pod-template fields the controller passes through untouched. An
+ * object member may be `undefined`, meaning absent (as `JSON.stringify` treats it), so that
+ * typed objects with optional fields (`Container`, `PodSpec`) are JSON values too.
+ */
+export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json | undefined }
 
 /** A JSON object whose keys we do not interpret. */
-export type JsonObject = { readonly [key: string]: Json }
+export type JsonObject = { readonly [key: string]: Json | undefined }
 
 export type Labels = Readonly<Record<string, string>>
 
@@ -62,7 +66,7 @@ export interface LabelSelector {
 // ---------------------------------------------------------------------------------------
 // Pod template (only the fields the controller reads are typed; the rest passes through)
 
-export interface EnvVar {
+export type EnvVar = {
   readonly name: string
   readonly value?: string
   readonly valueFrom?: JsonObject

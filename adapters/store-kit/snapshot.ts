@@ -8,7 +8,13 @@
  * shared: rebuilding an object from a stored one copies only the parts that changed.
  */
 
-const frozenByStore = new WeakSet<object>()
+/**
+ * Marks the objects a store froze itself (deeply). A module-private symbol on a non-enumerable
+ * property: spreads, `Object.assign`, JSON and structural equality ignore it, so nobody outside
+ * can forge the mark, and checking it is one property read (a `WeakSet` of every stored object
+ * costs far more in time and garbage collection with 100k pods).
+ */
+const FROZEN_BY_STORE: unique symbol = Symbol('frozenByStore')
 
 /**
  * A deep, frozen copy of a JSON-like value. Properties whose value is `undefined` are dropped,
@@ -17,19 +23,23 @@ const frozenByStore = new WeakSet<object>()
  */
 export function frozenCopy<A>(value: A): A {
   if (typeof value !== 'object' || value === null) return value
-  if (frozenByStore.has(value)) return value
-  let copy: object
+  if ((value as { readonly [FROZEN_BY_STORE]?: true })[FROZEN_BY_STORE] === true) return value
+  let copy: unknown[] | Record<string, unknown>
   if (Array.isArray(value)) {
-    copy = value.map((item: unknown) => frozenCopy(item))
+    copy = new Array<unknown>(value.length)
+    for (let i = 0; i < value.length; i++) copy[i] = frozenCopy(value[i] as unknown)
   } else {
-    const result: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(value)) {
-      if (item !== undefined) result[key] = frozenCopy(item)
+    copy = {}
+    const source = value as Record<string, unknown>
+    const keys = Object.keys(source)
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string
+      const item = source[key]
+      if (item !== undefined) copy[key] = frozenCopy(item)
     }
-    copy = result
   }
+  Object.defineProperty(copy, FROZEN_BY_STORE, { value: true })
   Object.freeze(copy)
-  frozenByStore.add(copy)
   return copy as A
 }
 

@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@effect/vitest'
+import { frozenCopy, jsonEqual } from './snapshot.js'
+
+describe('frozenCopy', () => {
+  it('copies deeply and freezes the copy, leaving the original alone', () => {
+    const original = { a: { b: [1, { c: 'd' }] }, gone: undefined }
+    const copy = frozenCopy(original)
+    expect(copy).toEqual({ a: { b: [1, { c: 'd' }] } })
+    expect('gone' in copy).toBe(false)
+    expect(Object.isFrozen(copy.a.b[1])).toBe(true)
+    expect(Object.isFrozen(original)).toBe(false)
+    original.a.b.push(2)
+    expect(copy.a.b).toHaveLength(2)
+  })
+
+  it('shares the subtrees it froze itself, and copies look-alikes it did not', () => {
+    const stored = frozenCopy({ spec: { x: 1 }, status: { y: 2 } })
+    const rebuilt = frozenCopy({ ...stored, status: { y: 3 } })
+    expect(rebuilt.spec).toBe(stored.spec)
+    const foreign = Object.freeze({ inner: { mutable: true } })
+    const copied = frozenCopy({ foreign })
+    expect(copied.foreign).not.toBe(foreign)
+    expect(Object.isFrozen(copied.foreign.inner)).toBe(true)
+  })
+
+  it('the mark is invisible to spreads and JSON', () => {
+    const stored = frozenCopy({ a: 1 })
+    expect(Object.getOwnPropertySymbols({ ...stored })).toEqual([])
+    expect(JSON.stringify(stored)).toBe('{"a":1}')
+  })
+})
+
+describe('jsonEqual', () => {
+  it('compares structure, treating undefined properties as absent', () => {
+    expect(jsonEqual({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toBe(true)
+    expect(jsonEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true)
+    expect(jsonEqual({ a: 1 }, { a: 2 })).toBe(false)
+    expect(jsonEqual([1, 2], [1, 2, 3])).toBe(false)
+    expect(jsonEqual({ a: [] }, { a: {} })).toBe(false)
+    expect(jsonEqual(undefined, {})).toBe(false)
+    expect(jsonEqual(null, null)).toBe(true)
+  })
+})

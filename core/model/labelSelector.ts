@@ -94,13 +94,15 @@ export function isConvertibleSelector(selector: LabelSelector): boolean {
   return labelsOk && expressionsOk
 }
 
-/** The selector as Go's `encoding/json` prints a `metav1.LabelSelector` (for error messages). */
+/** The selector as Go's `encoding/json` prints a `metav1.LabelSelector` (empty fields omitted). */
 export function selectorJson(selector: LabelSelector): Json {
   const out: Record<string, Json> = {}
-  if (selector.matchLabels !== undefined) out['matchLabels'] = sortedMap(selector.matchLabels)
-  if (selector.matchExpressions !== undefined) {
+  if (Object.keys(selector.matchLabels ?? {}).length > 0) out['matchLabels'] = sortedMap(selector.matchLabels)
+  if (selector.matchExpressions !== undefined && selector.matchExpressions.length > 0) {
     out['matchExpressions'] = selector.matchExpressions.map((req) =>
-      req.values === undefined ? { key: req.key, operator: req.operator } : { key: req.key, operator: req.operator, values: [...req.values] },
+      req.values === undefined || req.values.length === 0
+        ? { key: req.key, operator: req.operator }
+        : { key: req.key, operator: req.operator, values: [...req.values] },
     )
   }
   return out

@@ -1,0 +1,396 @@
+/**
+ * io-ts codecs for a batch/v1 Job manifest as `kubectl apply` sends it, and for pods as a store
+ * holds them. `JobManifest` is the undefaulted shape: every field the API has optional is
+ * optional here too. The parts of the pod template the controller does not interpret are kept
+ * as JSON, untouched.
+ */
+import * as t from 'io-ts'
+import { right } from 'fp-ts/lib/Either.js'
+import type { DecodeMode } from './codecKit.js'
+import {
+  bool,
+  build,
+  failWith,
+  int32,
+  int64,
+  json,
+  jsonObject,
+  list,
+  literal,
+  openStruct,
+  ownField,
+  optionalEnum,
+  pathOf,
+  requiredEnum,
+  softFail,
+  str,
+  stringMap,
+  struct,
+  time,
+  typeMismatch,
+} from './codecKit.js'
+import { invalid, notSupported, required } from './fieldErrors.js'
+import type {
+  CompletionMode,
+  ConditionStatus,
+  EnvVar,
+  ExitCodesOperator,
+  Json,
+  JobStatus,
+  LabelSelector,
+  LabelSelectorOperator,
+  ObjectMeta,
+  Pod,
+  PodFailurePolicyAction,
+  PodReplacementPolicy,
+  SuccessPolicyRule,
+} from './types.js'
+
+// ---------------------------------------------------------------------------------------
+// The undefaulted manifest
+
+/** A container as written in a manifest: `name` may be missing (validation reports it). */
+export interface ContainerManifest {
+  readonly name?: string
+  readonly image?: string
+  readonly command?: readonly string[]
+  readonly args?: readonly string[]
+  readonly env?: readonly EnvVar[]
+  readonly [other: string]: Json | undefined
+}
+
+/** A pod spec as written in a manifest; untyped fields pass through. */
+export interface PodSpecManifest {
+  readonly containers?: readonly ContainerManifest[]
+  readonly initContainers?: readonly ContainerManifest[]
+  readonly restartPolicy?: string
+  readonly hostname?: string
+  readonly subdomain?: string
+  readonly nodeName?: string
+  readonly terminationGracePeriodSeconds?: number
+  readonly [other: string]: Json | undefined
+}
+
+/** A pod template as written in a manifest. */
+export interface PodTemplateSpecManifest {
+  readonly metadata?: ObjectMeta
+  readonly spec?: PodSpecManifest
+}
+
+/** `onExitCodes` as written; `values` may be omitted (R46 reports it as `null`). */
+export interface PodFailurePolicyOnExitCodesRequirementManifest {
+  readonly containerName?: string
+  readonly operator: ExitCodesOperator
+  readonly values?: readonly number[]
+}
+
+/** An `onPodConditions` pattern as written; an empty or missing `status` defaults to `True` (R23). */
+export interface PodFailurePolicyOnPodConditionsPatternManifest {
+  readonly type?: string
+  readonly status?: ConditionStatus | ''
+}
+
+/** A pod-failure-policy rule as written. */
+export interface PodFailurePolicyRuleManifest {
+  readonly action: PodFailurePolicyAction
+  readonly onExitCodes?: PodFailurePolicyOnExitCodesRequirementManifest
+  readonly onPodConditions?: readonly PodFailurePolicyOnPodConditionsPatternManifest[]
+}
+
+/** `spec.podFailurePolicy` as written. */
+export interface PodFailurePolicyManifest {
+  readonly rules?: readonly PodFailurePolicyRuleManifest[]
+}
+
+/** `spec.successPolicy` as written. */
+export interface SuccessPolicyManifest {
+  readonly rules?: readonly SuccessPolicyRule[]
+}
+
+/** A Job's spec as written: everything optional, nothing defaulted. */
+export interface JobSpecManifest {
+  readonly parallelism?: number
+  readonly completions?: number
+  readonly activeDeadlineSeconds?: number
+  readonly podFailurePolicy?: PodFailurePolicyManifest
+  readonly successPolicy?: SuccessPolicyManifest
+  readonly backoffLimit?: number
+  readonly backoffLimitPerIndex?: number
+  readonly maxFailedIndexes?: number
+  readonly selector?: LabelSelector
+  readonly manualSelector?: boolean
+  readonly template?: PodTemplateSpecManifest
+  readonly ttlSecondsAfterFinished?: number
+  readonly completionMode?: CompletionMode
+  readonly suspend?: boolean
+  readonly podReplacementPolicy?: PodReplacementPolicy
+  readonly managedBy?: string
+}
+
+/** A batch/v1 Job manifest as a client sends it, before defaulting. */
+export interface JobManifest {
+  readonly apiVersion: 'batch/v1'
+  readonly kind: 'Job'
+  readonly metadata?: ObjectMeta
+  readonly spec?: JobSpecManifest
+  readonly status?: JobStatus
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared pieces
+
+const CONDITION_STATUSES: ReadonlyArray<ConditionStatus> = ['True', 'False', 'Unknown']
+const SELECTOR_OPERATORS: ReadonlyArray<LabelSelectorOperator> = ['In', 'NotIn', 'Exists', 'DoesNotExist']
+
+/** A label-selector operator; anything else is `Invalid value: "X": not a valid selector operator`. */
+const selectorOperator = build<LabelSelectorOperator>('LabelSelectorOperator', (u, c) => {
+  if (typeof u !== 'string') return u === undefined ? failWith(u, c, required(pathOf(c))) : typeMismatch(u, c, 'string')
+  const op = SELECTOR_OPERATORS.find((o) => o === u)
+  return op !== undefined ? right(op) : failWith(u, c, invalid(pathOf(c), u, 'not a valid selector operator'))
+})
+
+function metaCodecs(mode: DecodeMode) {
+  const ownerReference = struct(
+    'OwnerReference',
+    { apiVersion: str, kind: str, name: str, uid: str, controller: bool, blockOwnerDeletion: bool },
+    mode,
+    { required: ['apiVersion', 'kind', 'name', 'uid'] },
+  )
+  const objectMeta = struct(
+    'ObjectMeta',
+    {
+      name: str,
+      generateName: str,
+      namespace: str,
+      uid: str,
+      resourceVersion: str,
+      generation: int64,
+      creationTimestamp: time,
+      deletionTimestamp: time,
+      deletionGracePeriodSeconds: int64,
+      labels: stringMap,
+      annotations: stringMap,
+      ownerReferences: list(ownerReference),
+      finalizers: list(str),
+      // Server-managed fields the model does not interpret; accepted and kept as they are.
+      managedFields: json,
+      selfLink: str,
+    },
+    mode,
+  )
+  const requirement = struct(
+    'LabelSelectorRequirement',
+    {
+      key: str,
+      operator: selectorOperator,
+      values: list(str),
+    },
+    mode,
+    { required: ['key', 'operator'] },
+  )
+  const labelSelector = struct('LabelSelector', { matchLabels: stringMap, matchExpressions: list(requirement) }, mode)
+  return { objectMeta, labelSelector }
+}
+
+function podTemplateCodecs(mode: DecodeMode) {
+  const envVar = openStruct('EnvVar', { name: str, value: str, valueFrom: jsonObject }, { required: ['name'] })
+  const containerFields = { name: str, image: str, command: list(str), args: list(str), env: list(envVar) }
+  const container = openStruct('Container', containerFields)
+  const podSpecFields = {
+    restartPolicy: str,
+    hostname: str,
+    subdomain: str,
+    nodeName: str,
+    terminationGracePeriodSeconds: int64,
+  }
+  const podSpec = openStruct('PodSpec', { ...podSpecFields, containers: list(container), initContainers: list(container) })
+  const { objectMeta } = metaCodecs(mode)
+  const template = struct('PodTemplateSpec', { metadata: objectMeta, spec: podSpec }, mode)
+  // The stored pod's stricter shape: container names and the container list are required.
+  const namedContainer = openStruct('Container', containerFields, { required: ['name'] })
+  const storedPodSpec = openStruct(
+    'PodSpec',
+    { ...podSpecFields, containers: list(namedContainer), initContainers: list(namedContainer) },
+    { required: ['containers'] },
+  )
+  return { template, storedPodSpec }
+}
+
+function jobStatusCodec(mode: DecodeMode) {
+  const strictEnums: DecodeMode = { ...mode, enums: 'strict' }
+  const condition = struct(
+    'JobCondition',
+    {
+      type: requiredEnum(['Suspended', 'Complete', 'Failed', 'FailureTarget', 'SuccessCriteriaMet'] as const, strictEnums, 'Complete'),
+      status: requiredEnum(CONDITION_STATUSES, strictEnums, 'Unknown'),
+      lastProbeTime: time,
+      lastTransitionTime: time,
+      reason: str,
+      message: str,
+    },
+    mode,
+    { required: ['type', 'status'] },
+  )
+  const uncounted = struct('UncountedTerminatedPods', { succeeded: list(str), failed: list(str) }, mode)
+  return struct(
+    'JobStatus',
+    {
+      conditions: list(condition),
+      startTime: time,
+      completionTime: time,
+      active: int32,
+      ready: int32,
+      terminating: int32,
+      succeeded: int32,
+      failed: int32,
+      completedIndexes: str,
+      failedIndexes: str,
+      uncountedTerminatedPods: uncounted,
+    },
+    mode,
+  )
+}
+
+// ---------------------------------------------------------------------------------------
+// Job
+
+const POD_REPLACEMENT_POLICIES: ReadonlyArray<PodReplacementPolicy> = ['TerminatingOrFailed', 'Failed']
+
+/** Builds the Job codec for a decode mode (strict unknown fields; enums strict or with fallbacks). */
+export function jobCodec(mode: DecodeMode): t.Type<JobManifest, JobManifest, unknown> {
+  const { objectMeta, labelSelector } = metaCodecs(mode)
+  const { template } = podTemplateCodecs(mode)
+  const onExitCodes = struct(
+    'PodFailurePolicyOnExitCodesRequirement',
+    {
+      containerName: str,
+      operator: requiredEnum(['In', 'NotIn'] as const, mode, 'NotIn', { requiredDetail: 'valid values: ["In" "NotIn"]' }),
+      values: list(int32),
+    },
+    mode,
+    { required: ['operator'] },
+  )
+  const onPodCondition = struct(
+    'PodFailurePolicyOnPodConditionsPattern',
+    {
+      type: str,
+      status: optionalEnum<ConditionStatus | ''>(['True', 'False', 'Unknown', ''], mode, { listed: ['False', 'True', 'Unknown'] }),
+    },
+    mode,
+  )
+  const rule = struct(
+    'PodFailurePolicyRule',
+    {
+      action: requiredEnum(['Count', 'FailIndex', 'FailJob', 'Ignore'] as const, mode, 'Count', {
+        requiredDetail: 'valid values: ["Count" "FailIndex" "FailJob" "Ignore"]',
+      }),
+      onExitCodes,
+      onPodConditions: list(onPodCondition),
+    },
+    mode,
+    { required: ['action'] },
+  )
+  const podFailurePolicy = struct('PodFailurePolicy', { rules: list(rule) }, mode)
+  const successRule = struct('SuccessPolicyRule', { succeededIndexes: str, succeededCount: int32 }, mode)
+  const successPolicy = struct('SuccessPolicy', { rules: list(successRule) }, mode)
+  const spec = struct(
+    'JobSpec',
+    {
+      parallelism: int32,
+      completions: int32,
+      activeDeadlineSeconds: int64,
+      podFailurePolicy,
+      successPolicy,
+      backoffLimit: int32,
+      backoffLimitPerIndex: int32,
+      maxFailedIndexes: int32,
+      selector: labelSelector,
+      manualSelector: bool,
+      template,
+      ttlSecondsAfterFinished: int32,
+      completionMode: optionalEnum<CompletionMode>(['NonIndexed', 'Indexed'], mode),
+      suspend: bool,
+      podReplacementPolicy: optionalEnum(POD_REPLACEMENT_POLICIES, { ...mode, enums: 'fallback' }),
+      managedBy: str,
+    },
+    mode,
+    {
+      // R48: which replacement policies are supported depends on whether a podFailurePolicy is set.
+      refine: (value, c, input) => {
+        const policy = ownField(input, 'podReplacementPolicy')
+        if (policy === undefined || policy === null || typeof policy !== 'string') return right(value)
+        if (mode.enums === 'fallback' || POD_REPLACEMENT_POLICIES.some((p) => p === policy)) return right(value)
+        const hasPodFailurePolicy = ownField(input, 'podFailurePolicy') !== undefined && ownField(input, 'podFailurePolicy') !== null
+        const ctx: t.Context = [...c, { key: 'podReplacementPolicy', type: str, actual: policy }]
+        return softFail(policy, ctx, notSupported(pathOf(ctx), policy, hasPodFailurePolicy ? ['Failed'] : ['Failed', 'TerminatingOrFailed']))
+      },
+    },
+  )
+  const job = struct(
+    'Job',
+    { apiVersion: literal('batch/v1'), kind: literal('Job'), metadata: objectMeta, spec, status: jobStatusCodec(mode) },
+    mode,
+    { required: ['apiVersion', 'kind'] },
+  )
+  // The decoded shape is checked against the declared `JobManifest` here, at compile time.
+  return build<JobManifest>('Job', (u, c) => job.validate(u, c))
+}
+
+// ---------------------------------------------------------------------------------------
+// Pod
+
+/** Builds the lenient Pod codec: the fields the controller reads are typed, everything else kept. */
+export function podCodec(): t.Type<Pod, Pod, unknown> {
+  const mode: DecodeMode = { unknownFields: 'keep', enums: 'strict' }
+  const { objectMeta } = metaCodecs(mode)
+  const { storedPodSpec } = podTemplateCodecs(mode)
+  const conditionStatus = requiredEnum(CONDITION_STATUSES, mode, 'Unknown')
+  const podCondition = struct(
+    'PodCondition',
+    { type: str, status: conditionStatus, lastTransitionTime: time, reason: str, message: str },
+    mode,
+    { required: ['type', 'status'] },
+  )
+  const terminated = struct(
+    'ContainerStateTerminated',
+    { exitCode: int32, reason: str, message: str, startedAt: time, finishedAt: time },
+    mode,
+    { required: ['exitCode'] },
+  )
+  const state = struct(
+    'ContainerState',
+    {
+      waiting: struct('ContainerStateWaiting', { reason: str, message: str }, mode),
+      running: struct('ContainerStateRunning', { startedAt: time }, mode),
+      terminated,
+    },
+    mode,
+  )
+  const containerStatus = struct(
+    'ContainerStatus',
+    { name: str, ready: bool, restartCount: int32, state, lastState: state, image: str, started: bool },
+    mode,
+    { required: ['name', 'restartCount'] },
+  )
+  const status = struct(
+    'PodStatus',
+    {
+      phase: optionalEnum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'] as const, mode),
+      conditions: list(podCondition),
+      containerStatuses: list(containerStatus),
+      initContainerStatuses: list(containerStatus),
+      startTime: time,
+      reason: str,
+      message: str,
+    },
+    mode,
+  )
+  const pod = struct(
+    'Pod',
+    { apiVersion: literal('v1'), kind: literal('Pod'), metadata: objectMeta, spec: storedPodSpec, status },
+    mode,
+    { required: ['metadata', 'spec'] },
+  )
+  // The decoded shape is checked against the declared `Pod` here, at compile time.
+  return build<Pod>('Pod', (u, c) => pod.validate(u, c))
+}

@@ -233,6 +233,17 @@ describe.skipIf(skipReal)('a real control plane (etcd + kube-apiserver + kube-co
     console.info(`[controlPlane.test] start ${JSON.stringify(c.timings)}; first pod ${podAfterMs} ms after KCM start; RSS ${rss}`)
   })
 
+  it('a kube-apiserver that exits early rejects with one line quoting its log, and keeps the log', async () => {
+    const err = await startControlPlane({ apiServerFlags: ['--no-such-flag=1'] }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ControlPlaneError)
+    const message = (err as Error).message
+    expect(message).toMatch(/^kube-apiserver exited \(code \d+\) before ready \(\/readyz\): .*unknown flag: --no-such-flag/)
+    expect(message).not.toContain('\n')
+    const log = /\(log: (\S+)\)$/.exec(message)?.[1]
+    expect(log && existsSync(log)).toBe(true)
+    if (log) rmSync(join(log, '..'), { recursive: true, force: true })
+  })
+
   it('stop() ends every process and removes the temp dir', async () => {
     const c = p()
     const pids = c.processes().map((x) => x.pid)

@@ -166,9 +166,9 @@ const WATCHDOG = `
 parent=$1; dir=$2
 while kill -0 "$parent" 2>/dev/null; do sleep 1; done
 [ -f "$dir/.pgids" ] || exit 0
-for g in $(cat "$dir/.pgids"); do kill -TERM -- "-$g" 2>/dev/null; done
+for g in $(cat "$dir/.pgids"); do kill -TERM "-$g" 2>/dev/null; done
 sleep 2
-for g in $(cat "$dir/.pgids"); do kill -KILL -- "-$g" 2>/dev/null; done
+for g in $(cat "$dir/.pgids"); do kill -KILL "-$g" 2>/dev/null; done
 [ -f "$dir/.keep" ] || rm -rf "$dir"
 `
 
@@ -453,7 +453,11 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
         const port = await freePort()
         const kcm = startProc(l, 'kube-controller-manager', join(binDir, 'kube-controller-manager'), [
           `--kubeconfig=${kubeconfigPath}`,
+          // Delegated authn/authz for KCM's own /healthz port; skip-lookup: without a client CA the
+          // apiserver never creates kube-system/extension-apiserver-authentication (KCM would log
+          // "configmap not found" forever).
           `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
+          '--authentication-skip-lookup=true',
           `--controllers=${controllers.join(',')}`,
           '--leader-elect=false',
           '--bind-address=127.0.0.1', `--secure-port=${port}`,

@@ -1,0 +1,695 @@
+/**
+ * A pod runtime for tests and scenarios: nothing runs, the scenario decides when each pod
+ * starts, becomes ready, succeeds or fails, with which exit code and conditions. It plays the
+ * kubelet through the `JobStore` port only (bind, then write status, then delete with grace
+ * 0), so it works against any store, including a real API server through the pods' status
+ * subresource.
+ *
+ * A `PodScript` makes it automatic (timed with effect's `Clock`, so hours pass in
+ * milliseconds under `TestClock`); the `ScriptedRuntime` controls drive it by hand.
+ */
+import {
+  Clock,
+  Context,
+  Data,
+  Deferred,
+  Duration,
+  Effect,
+  Either,
+  Fiber,
+  FiberMap,
+  Layer,
+  Option,
+  Stream,
+  SubscriptionRef,
+} from 'effect'
+import { NotFound, type Invalid } from '../ports/errors.js'
+import { JobStore, type JobStoreService, type ObjectKey } from '../ports/JobStore.js'
+import { PodRuntime, type PodRuntimeService } from '../ports/PodRuntime.js'
+import type { ConditionStatus, ContainerStateTerminated, ContainerStatus, Pod, PodCondition, PodStatus } from '../../core/model/types.js'
+import { formatTime } from '../../core/model/time.js'
+import { COMPLETION_INDEX_ANNOTATION, CONTROLLER_UID_LABEL } from '../../core/model/wellKnown.js'
+import { followPods, type PodEvent } from '../kubelet/podEvents.js'
+import {
+  initialStatus,
+  isTerminalPhase,
+  isUnboundAndRunnable,
+  keyString,
+  podKey,
+  recompute,
+  restartingContainer,
+  restartPolicyOf,
+  runningContainer,
+  setCondition,
+  terminatedContainer,
+  terminateRemaining,
+  terminationReason,
+  withForeignConditions,
+  SIGTERM_EXIT_CODE,
+} from '../kubelet/podStatus.js'
+import { deletePodNow, writePodStatus } from '../kubelet/podWrites.js'
+
+// ---------------------------------------------------------------------------------------
+// Scripts
+
+/** A pod condition a failure adds, e.g. `{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' }`. */
+export interface ScriptedCondition {
+  readonly type: string
+  readonly status: ConditionStatus
+  readonly reason?: string
+  readonly message?: string
+}
+
+/** How a failure looks: the exit code of one container, pod conditions, the pod's reason. */
+export interface FailureOptions {
+  /** Default 1. */
+  readonly exitCode?: number
+  /** The container that fails; default the first app container. The others exit 0. */
+  readonly containerName?: string
+  /** Conditions added to the pod, such as `DisruptionTarget`. */
+  readonly conditions?: ReadonlyArray<ScriptedCondition>
+  /** `status.reason` / `status.message` of the pod, e.g. `Evicted`. */
+  readonly reason?: string
+  readonly message?: string
+}
+
+/** How a pod ends, counted from when its containers started. */
+export type PodOutcome =
+  | { readonly after: Duration.DurationInput; readonly result: 'Succeeded' }
+  | ({ readonly after: Duration.DurationInput; readonly result: 'Failed' } & FailureOptions)
+
+/**
+ * What happens to one pod on its own. Omitted fields: starts at once, ready as it starts,
+ * ends only by hand, finishes a deletion at once.
+ */
+export interface PodPlan {
+  /** Delay from binding (or, after a restart in place, the back-off) to the start; `'manual'` waits for `start`. */
+  readonly startAfter?: Duration.DurationInput | 'manual'
+  /** Delay from the start until the pod is ready; `'manual'` waits for `ready`. Default: ready as it starts. */
+  readonly readyAfter?: Duration.DurationInput | 'manual'
+  /**
+   * How the pod ends; `'manual'` (the default) waits for `succeed` or `fail`. A failure of a
+   * pod with `restartPolicy: OnFailure` and no conditions restarts the container in place, as
+   * the kubelet would, and the script is asked again with `restartCount` one higher; with
+   * `Never`, or with conditions (an eviction), the pod ends `Failed`.
+   */
+  readonly outcome?: PodOutcome | 'manual'
+  /** Keep a deleted pod terminating until `finishTermination` is called. Default false. */
+  readonly holdTermination?: boolean
+  /** What the containers print when they start (returned by `logs`). */
+  readonly logs?: string
+}
+
+/** What a script knows about the pod it plans. */
+export interface ScriptedPod {
+  readonly pod: Pod
+  /** The completion index of an Indexed job's pod. */
+  readonly index: number | undefined
+  /** How many pods of the same job and index this runtime took before this one (0 for the first). */
+  readonly attempt: number
+  /** How many times this pod's container was restarted in place so far. */
+  readonly restartCount: number
+}
+
+/** The scenario: a plan per pod. */
+export type PodScript = (pod: ScriptedPod) => PodPlan
+
+/** Nothing automatic: every pod waits for the controls (deletions still finish at once). */
+export const manualScript: PodScript = () => ({ startAfter: 'manual' })
+
+/** Every pod starts at once and succeeds `after` later. */
+export function succeedAfter(after: Duration.DurationInput): PodScript {
+  return () => ({ outcome: { after, result: 'Succeeded' } })
+}
+
+// ---------------------------------------------------------------------------------------
+// Controls
+
+/** A control that does not apply to the pod in its current state (e.g. `succeed` on a failed pod). */
+export class InvalidTransition extends Data.TaggedError('InvalidTransition')<{
+  readonly namespace: string
+  readonly name: string
+  readonly action: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `cannot ${this.action} pod ${this.namespace}/${this.name}: ${this.reason}`
+  }
+}
+
+/** What a control can fail with: the runtime does not run that pod, the step does not apply, or the store refused. */
+export type ScriptedRuntimeError = NotFound | InvalidTransition | Invalid
+
+/** The scenario's hands on the scripted runtime. Pods are the ones this runtime bound. */
+export interface ScriptedRuntimeService {
+  /** The pods this runtime bound that are still in the store, latest versions, in binding order. */
+  readonly pods: Effect.Effect<ReadonlyArray<Pod>>
+  /** Waits until the bound pods satisfy `predicate`, and returns them. */
+  readonly awaitPods: (predicate: (pods: ReadonlyArray<Pod>) => boolean) => Effect.Effect<ReadonlyArray<Pod>>
+  /** Waits until one bound pod satisfies `predicate`, and returns it. */
+  readonly awaitPod: (predicate: (pod: Pod) => boolean) => Effect.Effect<Pod>
+  /** Starts the pod's containers (init containers complete at once); `ready: false` leaves it not ready. */
+  readonly start: (key: ObjectKey, options?: { readonly ready?: boolean }) => Effect.Effect<Pod, ScriptedRuntimeError>
+  /** Marks the running containers ready. */
+  readonly ready: (key: ObjectKey) => Effect.Effect<Pod, ScriptedRuntimeError>
+  /** Every container exits 0: the pod `Succeeded`. */
+  readonly succeed: (key: ObjectKey) => Effect.Effect<Pod, ScriptedRuntimeError>
+  /** One container exits with `exitCode` (default 1), the others 0; the pod is `Failed` whatever its restart policy. */
+  readonly fail: (key: ObjectKey, options?: FailureOptions) => Effect.Effect<Pod, ScriptedRuntimeError>
+  /**
+   * A running container exits (`exitCode`, default 1) and is restarted in place, as under
+   * `OnFailure`: `restartCount` + 1, the exit in `lastState.terminated`, the pod stays `Running`.
+   */
+  readonly restartContainer: (
+    key: ObjectKey,
+    options?: { readonly exitCode?: number; readonly containerName?: string },
+  ) => Effect.Effect<Pod, ScriptedRuntimeError>
+  /**
+   * Ends a pod being deleted: the containers still running exit with `exitCode` (default 143,
+   * stopped by SIGTERM), the final status is written (`Failed` unless every container exited
+   * 0), and the pod is deleted with grace period 0.
+   */
+  readonly finishTermination: (key: ObjectKey, options?: { readonly exitCode?: number }) => Effect.Effect<void, ScriptedRuntimeError>
+  /** Appends output to a container's log (default the first container). */
+  readonly appendLog: (key: ObjectKey, text: string, options?: { readonly container?: string }) => Effect.Effect<void, NotFound>
+}
+
+/** The scripted runtime's controls, provided beside `PodRuntime` by `layer`. */
+export class ScriptedRuntime extends Context.Tag('job-reconciler/ScriptedRuntime')<ScriptedRuntime, ScriptedRuntimeService>() {}
+
+/** The node name written to `spec.nodeName` of the pods it takes. */
+export const SCRIPTED_NODE_NAME = 'scripted-node'
+
+// ---------------------------------------------------------------------------------------
+// Implementation
+
+interface Tracked {
+  readonly key: ObjectKey
+  readonly uid: string
+  /** The latest version seen in the store. */
+  latest: Pod
+  /** What this runtime last wrote. */
+  readonly status: SubscriptionRef.SubscriptionRef<PodStatus>
+  readonly lock: Effect.Semaphore
+  readonly index: number | undefined
+  readonly attempt: number
+  plan: PodPlan
+  readonly logs: Map<string, string>
+  readonly deletionRequested: Deferred.Deferred<void>
+  /**
+   * When things happened, by the runtime's `Clock`: the plan's delays count from these, so a
+   * test that moves a `TestClock` right after seeing a change never outruns the plan.
+   */
+  readonly times: { bound: number; started: number; changed: number }
+}
+
+type Transition = (status: PodStatus, now: string, pod: Pod) => Either.Either<PodStatus, string>
+
+function indexOf(pod: Pod): number | undefined {
+  const raw = pod.metadata.annotations?.[COMPLETION_INDEX_ANNOTATION] ?? pod.metadata.labels?.[COMPLETION_INDEX_ANNOTATION]
+  if (raw === undefined || !/^\d+$/.test(raw)) return undefined
+  return Number(raw)
+}
+
+/** Pods of one job and index share an attempt counter. */
+function attemptGroup(pod: Pod): string {
+  const owner =
+    pod.metadata.labels?.[CONTROLLER_UID_LABEL] ??
+    pod.metadata.ownerReferences?.find((r) => r.controller === true)?.uid ??
+    pod.metadata.generateName ??
+    pod.metadata.name ??
+    ''
+  return `${pod.metadata.namespace ?? 'default'}/${owner}/${indexOf(pod) ?? ''}`
+}
+
+/** Numeric resourceVersions (every store here, and etcd's) tell which of two versions is newer. */
+function isOlder(candidate: Pod, than: Pod): boolean {
+  const a = candidate.metadata.resourceVersion
+  const b = than.metadata.resourceVersion
+  if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false
+  return BigInt(a) < BigInt(b)
+}
+
+function mapContainers(status: PodStatus, f: (c: ContainerStatus) => ContainerStatus): PodStatus {
+  return { ...status, containerStatuses: (status.containerStatuses ?? []).map(f) }
+}
+
+/** Init containers that have not run complete at once with exit 0. */
+function completeInit(status: PodStatus, now: string): PodStatus {
+  if (status.initContainerStatuses === undefined) return status
+  return {
+    ...status,
+    initContainerStatuses: status.initContainerStatuses.map((c) =>
+      c.state?.terminated !== undefined
+        ? c
+        : terminatedContainer(c, {
+            exitCode: 0,
+            reason: 'Completed',
+            startedAt: c.state?.running?.startedAt ?? now,
+            finishedAt: now,
+          }),
+    ),
+  }
+}
+
+/** Every app container runs (none waits to start or to restart). */
+function isStarted(status: PodStatus): boolean {
+  const app = status.containerStatuses ?? []
+  return app.some((c) => c.state?.running !== undefined) && !app.some((c) => c.state?.waiting !== undefined)
+}
+
+const notFinished: (status: PodStatus) => Either.Either<PodStatus, string> = (status) =>
+  isTerminalPhase(status.phase) ? Either.left(`it has ${status.phase === 'Succeeded' ? 'succeeded' : 'failed'} already`) : Either.right(status)
+
+function startTransition(ready: boolean): Transition {
+  return (status, t) =>
+    Either.flatMap(notFinished(status), (s) => {
+      if (s.initContainerStatuses?.some((c) => c.state?.terminated !== undefined && c.state.terminated.exitCode !== 0)) {
+        return Either.left('an init container failed')
+      }
+      let started = 0
+      const next = mapContainers(completeInit(s, t), (c) => {
+        if (c.state?.running !== undefined || c.state?.terminated !== undefined) return c
+        started += 1
+        const restarted = c.lastState?.terminated !== undefined
+        return runningContainer({ ...c, restartCount: c.restartCount + (restarted ? 1 : 0) }, t, ready)
+      })
+      return started === 0 ? Either.left('its containers are running already') : Either.right(recompute(next, t))
+    })
+}
+
+const readyTransition: Transition = (status, t) =>
+  Either.flatMap(notFinished(status), (s) =>
+    s.phase !== 'Running'
+      ? Either.left('it is not running')
+      : Either.right(recompute(mapContainers(s, (c) => (c.state?.running !== undefined ? { ...c, ready: true } : c)), t)),
+  )
+
+function exitAll(status: PodStatus, t: string, exitCodeOf: (c: ContainerStatus) => number): PodStatus {
+  return mapContainers(completeInit(status, t), (c) => {
+    if (c.state?.terminated !== undefined) return c
+    const exitCode = exitCodeOf(c)
+    return terminatedContainer(c, {
+      exitCode,
+      reason: terminationReason(exitCode),
+      startedAt: c.state?.running?.startedAt ?? t,
+      finishedAt: t,
+    })
+  })
+}
+
+const succeedTransition: Transition = (status, t) =>
+  Either.map(notFinished(status), (s) => recompute(exitAll(s, t, () => 0), t))
+
+function failTransition(options: FailureOptions | undefined): Transition {
+  return (status, t, pod) =>
+    Either.flatMap(notFinished(status), (s) => {
+      const target = options?.containerName ?? pod.spec.containers[0]?.name
+      const exitCode = options?.exitCode ?? 1
+      const isInit = s.initContainerStatuses?.some((c) => c.name === target) === true
+      if (!isInit && !(s.containerStatuses ?? []).some((c) => c.name === target)) {
+        return Either.left(`it has no container named "${target ?? ''}"`)
+      }
+      let failed: PodStatus
+      if (isInit) {
+        failed = {
+          ...s,
+          initContainerStatuses: (s.initContainerStatuses ?? []).map((c) =>
+            c.name === target
+              ? terminatedContainer(c, { exitCode, reason: terminationReason(exitCode), startedAt: c.state?.running?.startedAt ?? t, finishedAt: t })
+              : c,
+          ),
+        }
+      } else {
+        failed = exitAll(s, t, (c) => (c.name === target ? exitCode : 0))
+      }
+      let conditions: ReadonlyArray<PodCondition> = failed.conditions ?? []
+      for (const condition of options?.conditions ?? []) {
+        conditions = setCondition(conditions, condition.type, condition.status, t, condition.reason, condition.message)
+      }
+      return Either.right(
+        recompute(
+          {
+            ...failed,
+            phase: 'Failed',
+            conditions,
+            ...(options?.reason !== undefined ? { reason: options.reason } : {}),
+            ...(options?.message !== undefined ? { message: options.message } : {}),
+          },
+          t,
+        ),
+      )
+    })
+}
+
+function containerExit(
+  options: { readonly exitCode?: number; readonly containerName?: string } | undefined,
+  pod: Pod,
+  status: PodStatus,
+  t: string,
+): Either.Either<{ readonly name: string; readonly terminated: ContainerStateTerminated }, string> {
+  const name = options?.containerName ?? pod.spec.containers[0]?.name ?? ''
+  const container = (status.containerStatuses ?? []).find((c) => c.name === name)
+  if (container === undefined) return Either.left(`it has no container named "${name}"`)
+  if (container.state?.running === undefined) return Either.left(`container "${name}" is not running`)
+  const exitCode = options?.exitCode ?? 1
+  return Either.right({
+    name,
+    terminated: {
+      exitCode,
+      reason: terminationReason(exitCode),
+      ...(container.state.running.startedAt !== undefined ? { startedAt: container.state.running.startedAt } : {}),
+      finishedAt: t,
+    },
+  })
+}
+
+function restartTransition(options: { readonly exitCode?: number; readonly containerName?: string } | undefined): Transition {
+  return (status, t, pod) =>
+    Either.flatMap(notFinished(status), (s) =>
+      Either.map(containerExit(options, pod, s, t), ({ name, terminated }) =>
+        recompute(
+          mapContainers(s, (c) =>
+            c.name === name
+              ? { ...c, restartCount: c.restartCount + 1, lastState: { terminated }, state: { running: { startedAt: t } } }
+              : c,
+          ),
+          t,
+        ),
+      ),
+    )
+}
+
+/** The automatic `OnFailure` path: the container exits and waits in `CrashLoopBackOff` until it starts again. */
+function crashTransition(options: FailureOptions | undefined): Transition {
+  return (status, t, pod) =>
+    Either.flatMap(notFinished(status), (s) =>
+      Either.map(containerExit(options, pod, s, t), ({ name, terminated }) =>
+        recompute(
+          mapContainers(s, (c) =>
+            c.name === name
+              ? restartingContainer(c, terminated, `back-off restarting failed container=${name} pod=${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? 'default'}(${pod.metadata.uid ?? ''})`)
+              : c,
+          ),
+          t,
+        ),
+      ),
+    )
+}
+
+function finishTransition(exitCode: number): Transition {
+  return (status, t) =>
+    Either.right(
+      terminateRemaining(status, t, (c) => ({
+        exitCode,
+        reason: terminationReason(exitCode),
+        ...(c.state?.running?.startedAt !== undefined ? { startedAt: c.state.running.startedAt } : {}),
+        finishedAt: t,
+      })),
+    )
+}
+
+/** The scripted runtime: `PodRuntime` plus its `ScriptedRuntime` controls, taking pods from the given `JobStore`. */
+export function layer(script?: PodScript): Layer.Layer<PodRuntime | ScriptedRuntime, never, JobStore> {
+  return Layer.effectContext(
+    Effect.map(make(script), ({ runtime, controls }) =>
+      Context.make(PodRuntime, runtime).pipe(Context.add(ScriptedRuntime, controls)),
+    ),
+  )
+}
+
+/** Builds both services (what `layer` provides). */
+export function make(
+  script: PodScript = manualScript,
+): Effect.Effect<{ readonly runtime: PodRuntimeService; readonly controls: ScriptedRuntimeService }, never, JobStore> {
+  return Effect.gen(function* () {
+    const store: JobStoreService = yield* JobStore
+    const tracked = new Map<string, Tracked>()
+    const attempts = new Map<string, number>()
+    const view = yield* SubscriptionRef.make<ReadonlyMap<string, Pod>>(new Map())
+    let running = false
+
+    const notFound = (key: ObjectKey) => new NotFound({ kind: 'Pod', namespace: key.namespace, name: key.name })
+
+    const lookup = (key: ObjectKey): Effect.Effect<Tracked, NotFound> =>
+      Effect.suspend(() => {
+        const pod = tracked.get(keyString(key))
+        return pod === undefined ? Effect.fail(notFound(key)) : Effect.succeed(pod)
+      })
+
+    /** Records a version of a tracked pod in the view, unless it is older than the one there. */
+    const observe = (pod: Pod): Effect.Effect<void> =>
+      SubscriptionRef.update(view, (pods) => {
+        const k = keyString(podKey(pod))
+        const known = pods.get(k)
+        if (!tracked.has(k) || (known !== undefined && isOlder(pod, known))) return pods
+        const next = new Map(pods)
+        next.set(k, pod)
+        return next
+      })
+
+    const forget = (k: string): Effect.Effect<void> =>
+      SubscriptionRef.update(view, (pods) => {
+        if (!pods.has(k)) return pods
+        const next = new Map(pods)
+        next.delete(k)
+        return next
+      })
+
+    /** Applies a step to a pod's status and writes it. */
+    const apply = (key: ObjectKey, action: string, transition: Transition): Effect.Effect<Pod, ScriptedRuntimeError> =>
+      Effect.flatMap(lookup(key), (pod) =>
+        pod.lock.withPermits(1)(
+          Effect.gen(function* () {
+            const nowMs = yield* Clock.currentTimeMillis
+            const t = formatTime(nowMs)
+            const current = yield* SubscriptionRef.get(pod.status)
+            const next = transition(current, t, pod.latest)
+            if (Either.isLeft(next)) {
+              return yield* Effect.fail(
+                new InvalidTransition({ namespace: key.namespace, name: key.name, action, reason: next.left }),
+              )
+            }
+            const written = yield* writePodStatus(store, key, withForeignConditions(next.right, pod.latest))
+            if (!isOlder(written, pod.latest)) pod.latest = written
+            pod.times.changed = nowMs
+            if (!isStarted(current) && isStarted(next.right)) pod.times.started = nowMs
+            yield* SubscriptionRef.set(pod.status, next.right)
+            yield* observe(written)
+            return written
+          }),
+        ),
+      )
+
+    const appendLog: ScriptedRuntimeService['appendLog'] = (key, text, options) =>
+      Effect.flatMap(lookup(key), (pod) =>
+        Effect.sync(() => {
+          const name = options?.container ?? pod.latest.spec.containers[0]?.name ?? ''
+          pod.logs.set(name, (pod.logs.get(name) ?? '') + text)
+        }),
+      )
+
+    const finishTermination: ScriptedRuntimeService['finishTermination'] = (key, options) =>
+      Effect.gen(function* () {
+        const pod = yield* lookup(key)
+        if (pod.latest.metadata.deletionTimestamp === undefined) {
+          return yield* Effect.fail(
+            new InvalidTransition({ namespace: key.namespace, name: key.name, action: 'finish the termination of', reason: 'it is not being deleted' }),
+          )
+        }
+        const status = yield* SubscriptionRef.get(pod.status)
+        if (!isTerminalPhase(status.phase)) {
+          yield* apply(key, 'finish the termination of', finishTransition(options?.exitCode ?? SIGTERM_EXIT_CODE))
+        }
+        yield* deletePodNow(store, key, pod.uid)
+      })
+
+    /** Waits until the pod's own status satisfies `predicate`. */
+    const awaitStatus = (pod: Tracked, predicate: (status: PodStatus) => boolean): Effect.Effect<PodStatus> =>
+      pod.status.changes.pipe(Stream.filter(predicate), Stream.runHead, Effect.flatMap(Effect.orDie))
+
+    /** Sleeps until `delay` after `fromMs`; at once when that time has passed. */
+    const sleepUntil = (fromMs: number, delay: Duration.DurationInput) =>
+      Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+        Effect.sleep(Duration.millis(Math.max(0, fromMs + Duration.toMillis(Duration.decode(delay)) - nowMs))),
+      )
+
+    /** Follows the pod's plan until it ends or waits for the controls. */
+    const automate = (pod: Tracked): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const ignore = <A>(effect: Effect.Effect<A, ScriptedRuntimeError>) => Effect.ignore(effect)
+        let plan = pod.plan
+        let restartCount = 0
+        // The start delay counts from the binding, after a restart in place from the crash.
+        let waitingSince = pod.times.bound
+        for (;;) {
+          if (plan.startAfter !== 'manual') {
+            yield* sleepUntil(waitingSince, plan.startAfter ?? 0)
+            yield* ignore(apply(pod.key, 'start', startTransition(plan.readyAfter === undefined)))
+          }
+          const started = yield* awaitStatus(pod, (s) => isTerminalPhase(s.phase) || isStarted(s))
+          if (isTerminalPhase(started.phase)) return
+          const startedAt = pod.times.started
+          if (plan.logs !== undefined) yield* ignore(appendLog(pod.key, plan.logs))
+          const readyAfter = plan.readyAfter
+          const becomeReady =
+            readyAfter === undefined || readyAfter === 'manual'
+              ? Effect.void
+              : sleepUntil(startedAt, readyAfter).pipe(Effect.zipRight(ignore(apply(pod.key, 'make ready', readyTransition))))
+          const outcome = plan.outcome
+          if (outcome === undefined || outcome === 'manual') return yield* becomeReady
+          // Readiness runs beside the outcome's timer; it has nothing left to do once the pod ended.
+          const readiness = yield* Effect.fork(becomeReady)
+          yield* sleepUntil(startedAt, outcome.after)
+          if (outcome.result === 'Succeeded') return yield* ignore(apply(pod.key, 'succeed', succeedTransition))
+          const restartInPlace = restartPolicyOf(pod.latest) === 'OnFailure' && (outcome.conditions ?? []).length === 0
+          if (!restartInPlace) return yield* ignore(apply(pod.key, 'fail', failTransition(outcome)))
+          yield* Fiber.interrupt(readiness)
+          const crashed = yield* Effect.either(apply(pod.key, 'fail', crashTransition(outcome)))
+          if (Either.isLeft(crashed)) return
+          waitingSince = pod.times.changed
+          restartCount += 1
+          plan = script({ pod: pod.latest, index: pod.index, attempt: pod.attempt, restartCount })
+        }
+      })
+
+    const runtimeStart: PodRuntimeService['start'] = Effect.gen(function* () {
+      if (running) return yield* Effect.logWarning('scripted runtime: start called while already running; ignored')
+      running = true
+      yield* Effect.addFinalizer(() => Effect.sync(() => void (running = false)))
+      const automations = yield* FiberMap.make<string>()
+      const terminations = yield* FiberMap.make<string>()
+
+      const drop = (k: string, pod: Tracked): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          tracked.delete(k)
+          yield* FiberMap.remove(automations, pod.uid)
+          yield* FiberMap.remove(terminations, pod.uid)
+          yield* forget(k)
+        })
+
+      /** A deletion: the plan stops; the pod ends at once unless the plan holds it. */
+      const terminate = (pod: Tracked): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          yield* FiberMap.remove(automations, pod.uid)
+          const status = yield* SubscriptionRef.get(pod.status)
+          if (pod.plan.holdTermination === true && !isTerminalPhase(status.phase)) return
+          yield* Effect.ignore(finishTermination(pod.key))
+        })
+
+      const bind = (pod: Pod): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          const key = podKey(pod)
+          const bound = yield* Effect.either(store.bindPod(key, SCRIPTED_NODE_NAME))
+          if (Either.isLeft(bound)) {
+            if (bound.left._tag !== 'NotFound' && bound.left._tag !== 'Conflict') {
+              yield* Effect.logWarning(`scripted runtime: binding pod ${keyString(key)} failed: ${bound.left.message}`)
+            }
+            return
+          }
+          const latest = bound.right
+          const group = attemptGroup(latest)
+          const attempt = attempts.get(group) ?? 0
+          attempts.set(group, attempt + 1)
+          const index = indexOf(latest)
+          const boundMs = yield* Clock.currentTimeMillis
+          const t = formatTime(boundMs)
+          const mine: Tracked = {
+            key,
+            uid: latest.metadata.uid ?? '',
+            latest,
+            status: yield* SubscriptionRef.make(initialStatus(latest, t)),
+            lock: yield* Effect.makeSemaphore(1),
+            index,
+            attempt,
+            plan: script({ pod: latest, index, attempt, restartCount: 0 }),
+            logs: new Map(),
+            deletionRequested: yield* Deferred.make<void>(),
+            times: { bound: boundMs, started: boundMs, changed: boundMs },
+          }
+          tracked.set(keyString(key), mine)
+          yield* observe(latest)
+          const written = yield* Effect.either(apply(key, 'bind', (s) => Either.right(s)))
+          if (Either.isLeft(written)) return
+          yield* FiberMap.run(automations, mine.uid, automate(mine))
+          if (written.right.metadata.deletionTimestamp !== undefined) {
+            yield* FiberMap.run(terminations, mine.uid, terminate(mine), { onlyIfMissing: true })
+          }
+        })
+
+      const changed = (pod: Pod): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          const k = keyString(podKey(pod))
+          const mine = tracked.get(k)
+          if (mine !== undefined && mine.uid !== pod.metadata.uid) yield* drop(k, mine)
+          else if (mine !== undefined) {
+            if (!isOlder(pod, mine.latest)) mine.latest = pod
+            yield* observe(pod)
+            if (pod.metadata.deletionTimestamp !== undefined && !(yield* Deferred.isDone(mine.deletionRequested))) {
+              yield* Deferred.succeed(mine.deletionRequested, undefined)
+              yield* FiberMap.run(terminations, mine.uid, terminate(mine), { onlyIfMissing: true })
+            }
+            return
+          }
+          if (isUnboundAndRunnable(pod)) yield* bind(pod)
+        })
+
+      const handle = (event: PodEvent): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          switch (event._tag) {
+            case 'Listed': {
+              const present = new Set(event.pods.map((p) => keyString(podKey(p))))
+              for (const [k, pod] of tracked) if (!present.has(k)) yield* drop(k, pod)
+              for (const pod of event.pods) yield* changed(pod)
+              return
+            }
+            case 'Changed':
+              return yield* changed(event.pod)
+            case 'Deleted': {
+              const k = keyString(podKey(event.pod))
+              const mine = tracked.get(k)
+              if (mine !== undefined && mine.uid === event.pod.metadata.uid) yield* drop(k, mine)
+              return
+            }
+          }
+        })
+
+      yield* Effect.forkScoped(followPods(store, handle))
+    })
+
+    const logs: PodRuntimeService['logs'] = (key, options) =>
+      Effect.map(lookup(key), (pod) => pod.logs.get(options?.container ?? pod.latest.spec.containers[0]?.name ?? '') ?? '')
+
+    const pods = Effect.map(SubscriptionRef.get(view), (m) => [...m.values()])
+
+    const awaitPods: ScriptedRuntimeService['awaitPods'] = (predicate) =>
+      view.changes.pipe(
+        Stream.map((m) => [...m.values()] as ReadonlyArray<Pod>),
+        Stream.filter(predicate),
+        Stream.runHead,
+        Effect.flatMap(Effect.orDie),
+      )
+
+    const awaitPod: ScriptedRuntimeService['awaitPod'] = (predicate) =>
+      view.changes.pipe(
+        Stream.filterMap((m) => Option.fromNullable([...m.values()].find(predicate))),
+        Stream.runHead,
+        Effect.flatMap(Effect.orDie),
+      )
+
+    const controls: ScriptedRuntimeService = {
+      pods,
+      awaitPods,
+      awaitPod,
+      start: (key, options) => apply(key, 'start', startTransition(options?.ready ?? true)),
+      ready: (key) => apply(key, 'make ready', readyTransition),
+      succeed: (key) => apply(key, 'succeed', succeedTransition),
+      fail: (key, options) => apply(key, 'fail', failTransition(options)),
+      restartContainer: (key, options) => apply(key, 'restart a container of', restartTransition(options)),
+      finishTermination,
+      appendLog,
+    }
+    const runtime: PodRuntimeService = { nodeName: SCRIPTED_NODE_NAME, start: runtimeStart, logs }
+    return { runtime, controls }
+  })
+}

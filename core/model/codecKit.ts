@@ -80,9 +80,14 @@ function shownValue(u: unknown): Json {
   return jsonTypeName(u)
 }
 
-/** `<path>: Invalid value: <value>: <path> in body must be of type <type>` (kube-openapi's wording). */
+/**
+ * `<path>: Invalid value: <value>: <path> in body must be of type <type>` (kube-openapi's
+ * wording); `<path>: Required value` for a required field that is absent.
+ */
 export const typeMismatch = (u: unknown, c: t.Context, expected: string): t.Validation<never> =>
-  failWith(u, c, invalid(pathOf(c), shownValue(u), `${pathOf(c)} in body must be of type ${expected}`))
+  u === undefined
+    ? failWith(u, c, required(pathOf(c)))
+    : failWith(u, c, invalid(pathOf(c), shownValue(u), `${pathOf(c)} in body must be of type ${expected}`))
 
 /** A plain object (no arrays, class instances, boxed primitives, dates or maps). */
 export function isPlainObject(u: unknown): u is Record<string, unknown> {

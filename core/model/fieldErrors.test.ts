@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import {
+  duplicate,
+  forbidden,
+  goQuote,
+  immutable,
+  invalid,
+  invalidOmitValue,
+  notSupported,
+  renderFieldError,
+  renderInvalidJob,
+  renderUndecodableJob,
+  required,
+  tooLong,
+  tooMany,
+  unknownField,
+} from './fieldErrors.js'
+
+describe('renderFieldError (R30: Go field.Error rendering)', () => {
+  it.each([
+    [required('spec.selector'), 'spec.selector: Required value'],
+    [required('spec.completions', 'when completion mode is Indexed'), 'spec.completions: Required value: when completion mode is Indexed'],
+    [invalid('spec.parallelism', -1, 'must be greater than or equal to 0'), 'spec.parallelism: Invalid value: -1: must be greater than or equal to 0'],
+    [invalid('spec.suspend', true, 'x'), 'spec.suspend: Invalid value: true: x'],
+    [invalid('spec.managedBy', 'x y', 'must be a domain-prefixed path (such as "acme.io/foo")'), 'spec.managedBy: Invalid value: "x y": must be a domain-prefixed path (such as "acme.io/foo")'],
+    [invalid('v', [], 'at least one value is required'), 'v: Invalid value: []: at least one value is required'],
+    [invalid('v', [19, 11], 'must be ordered'), 'v: Invalid value: [19,11]: must be ordered'],
+    [invalid('l', { a: 'b' }, 'd'), 'l: Invalid value: {"a":"b"}: d'],
+    [invalid('t', null, 'd'), 't: Invalid value: null: d'],
+    [
+      invalidOmitValue('spec.podFailurePolicy.rules[0]', 'specifying both OnExitCodes and OnPodConditions is not supported'),
+      'spec.podFailurePolicy.rules[0]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported',
+    ],
+    [notSupported('p', 'X', ['A', 'B']), 'p: Unsupported value: "X": supported values: "A", "B"'],
+    [duplicate('spec.podFailurePolicy.rules[0].onExitCodes.values[1]', 11), 'spec.podFailurePolicy.rules[0].onExitCodes.values[1]: Duplicate value: 11'],
+    [duplicate('c[1].name', 'pi'), 'c[1].name: Duplicate value: "pi"'],
+    [tooMany('spec.podFailurePolicy.rules', 21, 20), 'spec.podFailurePolicy.rules: Too many: 21: must have at most 20 items'],
+    [tooLong('spec.managedBy', 63), 'spec.managedBy: Too long: may not be more than 63 bytes'],
+    [forbidden('x.values', 'may not be specified'), 'x.values: Forbidden: may not be specified'],
+    [immutable('spec.completionMode', 'Indexed'), 'spec.completionMode: Invalid value: "Indexed": field is immutable'],
+    [unknownField('spec.foo'), 'unknown field "spec.foo"'],
+  ])('R30: %j renders as the API server does', (error, expected) => {
+    expect(renderFieldError(error)).toBe(expected)
+  })
+
+  it('R30: complex values are compact JSON with Go\'s HTML-safe escaping', () => {
+    expect(renderFieldError(invalid('l', { a: '<b>&' }, 'd'))).toBe('l: Invalid value: {"a":"\\u003cb\\u003e\\u0026"}: d')
+  })
+})
+
+describe('goQuote (Go %q)', () => {
+  it.each([
+    ['plain', '"plain"'],
+    ['tab\there', '"tab\\there"'],
+    ['quote " and \\', '"quote \\" and \\\\"'],
+    ['\u0001', '"\\x01"'],
+    ['héllo ✓', '"héllo ✓"'],
+    ['\u00a0', '"\\u00a0"'],
+  ])('quotes %j as Go does', (text, expected) => {
+    expect(goQuote(text)).toBe(expected)
+  })
+})
+
+describe('renderInvalidJob (R30: the 422 message)', () => {
+  it('R30: one error is printed bare', () => {
+    expect(renderInvalidJob('pi', [required('spec.selector')])).toBe('Job.batch "pi" is invalid: spec.selector: Required value')
+  })
+
+  it('R30: several errors are joined in brackets, comma-separated', () => {
+    expect(renderInvalidJob('pi', [invalid('spec.parallelism', -1, 'must be greater than or equal to 0'), required('spec.selector')])).toBe(
+      'Job.batch "pi" is invalid: [spec.parallelism: Invalid value: -1: must be greater than or equal to 0, spec.selector: Required value]',
+    )
+  })
+
+  it('R30: identical messages appear once, as ErrorList.ToAggregate drops repeats', () => {
+    expect(renderInvalidJob('pi', [required('spec.selector'), required('spec.selector')])).toBe('Job.batch "pi" is invalid: spec.selector: Required value')
+  })
+})
+
+describe('renderUndecodableJob (the 400 message of strict decoding)', () => {
+  it('lists unknown fields after "strict decoding error:"', () => {
+    expect(renderUndecodableJob([unknownField('spec.foo'), unknownField('spec.bar')])).toBe(
+      'Job in version "v1" cannot be handled as a Job: strict decoding error: unknown field "spec.foo", unknown field "spec.bar"',
+    )
+  })
+})

@@ -41,6 +41,11 @@ if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
   flock 9
 fi
 
+# A K8S_BIN_DIR override is not keyed by version: rebuild when it holds other versions.
+if [[ -f "$bin/VERSIONS" ]] && [[ "$(head -2 "$bin/VERSIONS")" != "$(printf 'k8s %s\netcd %s' "$K8S_VERSION" "$ETCD_VERSION")" ]]; then
+  echo "k8s-bin: $bin holds other versions ($(head -2 "$bin/VERSIONS" | tr '\n' ' ')); rebuilding"
+  force=1
+fi
 have() { [[ $force == 0 && -x "$bin/$1" ]]; }
 if have etcd && have kube-apiserver && have kube-controller-manager; then
   echo "k8s-bin: up to date in $bin (k8s $K8S_VERSION, etcd $ETCD_VERSION)"

@@ -64,6 +64,73 @@ describe('MemoryStore jobs', () => {
     }),
   )
 
+  it.effect('R18–R25, R28: createJob defaults the spec and generates the selector and template labels from the uid', () =>
+    Effect.gen(function* () {
+      const store = yield* MemoryStore.make
+      const created = yield* store.createJob(manifest())
+      const uid = created.metadata.uid ?? ''
+      expect(created.spec).toMatchObject({
+        parallelism: 1,
+        completions: 1,
+        backoffLimit: 4,
+        completionMode: 'NonIndexed',
+        suspend: false,
+        manualSelector: false,
+        podReplacementPolicy: 'TerminatingOrFailed',
+      })
+      expect(created.spec.selector).toEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': uid } })
+      expect(created.spec.template.metadata?.labels).toEqual({
+        'batch.kubernetes.io/controller-uid': uid,
+        'batch.kubernetes.io/job-name': 'pi',
+        'controller-uid': uid,
+        'job-name': 'pi',
+      })
+      // R26: the Job's own labels default from the template's.
+      expect(created.metadata.labels).toEqual(created.spec.template.metadata?.labels)
+    }),
+  )
+
+  it.effect('R29: with manualSelector nothing is generated', () =>
+    Effect.gen(function* () {
+      const store = yield* MemoryStore.make
+      const template = { ...manifest().spec.template, metadata: { labels: { app: 'pi' } } }
+      const created = yield* store.createJob(manifest('pi', { manualSelector: true, selector: { matchLabels: { app: 'pi' } }, template }))
+      expect(created.spec.selector).toEqual({ matchLabels: { app: 'pi' } })
+      expect(created.spec.template.metadata?.labels).toEqual({ app: 'pi' })
+    }),
+  )
+
+  it.effect('R30, R34, R42: an invalid manifest is Invalid with every field error, and nothing is stored', () =>
+    Effect.gen(function* () {
+      const store = yield* MemoryStore.make
+      const bad = manifest('pi', {
+        parallelism: -1,
+        template: { spec: { containers: [{ name: 'pi', image: 'perl' }], restartPolicy: 'Always' } },
+      })
+      const error = yield* Effect.flip(store.createJob(bad))
+      expect(error._tag).toBe('Invalid')
+      if (error._tag !== 'Invalid') return
+      expect(error.errors.map((e) => e.path)).toEqual(expect.arrayContaining(['spec.parallelism', 'spec.template.spec.restartPolicy']))
+      expect(error.message).toMatch(/^Job\.batch "pi" is invalid: \[/)
+      expect(error.message).toContain('spec.parallelism: Invalid value: -1: must be greater than or equal to 0')
+      expect(error.message).toContain('spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"')
+      expect((yield* store.listJobs()).items).toEqual([])
+      expect((yield* store.listJobs()).resourceVersion).toBe('0')
+    }),
+  )
+
+  it.effect('a body that cannot be decoded is refused with the API server message for it', () =>
+    Effect.gen(function* () {
+      const store = yield* MemoryStore.make
+      const error = yield* Effect.flip(store.createJob(manifest('pi', { parallelism: 'two', surprise: true })))
+      expect(error._tag).toBe('Invalid')
+      expect(error.message).toMatch(/^Job in version "v1" cannot be handled as a Job: /)
+      expect(error.message).toContain('unknown field "spec.surprise"')
+      expect((yield* Effect.flip(store.createJob('not a job')))._tag).toBe('Invalid')
+      expect((yield* store.listJobs()).items).toEqual([])
+    }),
+  )
+
   it.effect('createJob defaults the namespace to "default"', () =>
     Effect.gen(function* () {
       const store = yield* MemoryStore.make
@@ -164,6 +231,19 @@ describe('MemoryStore jobs', () => {
       }),
     )
 
+    it.effect('R54: an immutable field cannot change; the stored Job stays as it was', () =>
+      Effect.gen(function* () {
+        const store = yield* MemoryStore.make
+        const created = yield* store.createJob(manifest())
+        const error = yield* Effect.flip(store.updateJob({ ...created, spec: { ...created.spec, completions: 3 } }))
+        expect(error._tag).toBe('Invalid')
+        if (error._tag !== 'Invalid') return
+        expect(error.errors.map((e) => e.path)).toContain('spec.completions')
+        expect(error.message).toContain('spec.completions: Invalid value: 3: field is immutable')
+        expect(yield* store.getJob(key('pi'))).toEqual(created)
+      }),
+    )
+
     it.effect('an update that changes nothing keeps the resourceVersion', () =>
       Effect.gen(function* () {
         const store = yield* MemoryStore.make
@@ -193,6 +273,31 @@ describe('MemoryStore jobs', () => {
         expect(updated.spec).toEqual(created.spec)
         expect(updated.metadata.generation).toBe(1)
         expect(Number(updated.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion))
+      }),
+    )
+
+    it.effect('R62: the failed counter cannot decrease; the refused write changes nothing', () =>
+      Effect.gen(function* () {
+        const store = yield* MemoryStore.make
+        const created = yield* store.createJob(manifest())
+        const failed = yield* store.updateJobStatus(key('pi'), { failed: 2, active: 1 }, created.metadata.resourceVersion ?? '')
+        const error = yield* Effect.flip(store.updateJobStatus(key('pi'), { failed: 1, active: 1 }, failed.metadata.resourceVersion ?? ''))
+        expect(error._tag).toBe('Invalid')
+        expect(error.message).toBe('Job.batch "pi" is invalid: status.failed: Invalid value: 1: cannot decrease the failed counter')
+        expect(yield* store.getJob(key('pi'))).toEqual(failed)
+      }),
+    )
+
+    it.effect('R60, R66: negative counters and more ready than active pods are Invalid', () =>
+      Effect.gen(function* () {
+        const store = yield* MemoryStore.make
+        const created = yield* store.createJob(manifest())
+        const rv = created.metadata.resourceVersion ?? ''
+        const negative = yield* Effect.flip(store.updateJobStatus(key('pi'), { active: -1 }, rv))
+        expect(negative.message).toContain('status.active: Invalid value: -1: must be greater than or equal to 0')
+        const ready = yield* Effect.flip(store.updateJobStatus(key('pi'), { active: 1, ready: 2 }, rv))
+        expect(ready.message).toContain('status.ready: Invalid value: 2: cannot set more ready pods than active')
+        expect(yield* store.getJob(key('pi'))).toEqual(created)
       }),
     )
 

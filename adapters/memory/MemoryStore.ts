@@ -105,20 +105,20 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       )
 
     /**
-     * Stores a new object under the name `create` gives it, drawing a new name from
-     * `generateName` (up to 8 times) while a generated one is taken.
+     * Stores the object `create` makes, unless one with its name exists. With a `prefix` (the
+     * object's `generateName`), `create` gets a name drawn from it, and a taken one is drawn
+     * again (8 attempts in all).
      */
     const insert = <A extends { readonly metadata: ObjectMeta }, E>(
       kind: Kind<A>,
       prefix: string | undefined,
-      create: (name: string | undefined, nowMs: number) => Either.Either<A, E>,
-      givenName: string | undefined,
+      create: (generatedName: string | undefined, nowMs: number) => Either.Either<A, E>,
     ): Effect.Effect<A, AlreadyExists | E> => {
       const attempt = Effect.gen(function* () {
-        const name = prefix === undefined ? givenName : yield* generateName(prefix)
+        const generatedName = prefix === undefined ? undefined : yield* generateName(prefix)
         const nowMs = yield* Clock.currentTimeMillis
         return yield* Effect.suspend((): Effect.Effect<A, AlreadyExists | E> => {
-          const created = create(name, nowMs)
+          const created = create(generatedName, nowMs)
           if (Either.isLeft(created)) return Effect.fail(created.left)
           const object = created.right
           const namespace = object.metadata.namespace ?? ''
@@ -140,17 +140,9 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       getJob: (key) => get(jobs, key),
       listJobs: (options) => list(jobs, options),
       createJob: (manifest) =>
-        Effect.suspend(() => {
-          const decoded = JobWrites.decodeManifest(manifest)
-          if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
-          const metadata = decoded.right.metadata
-          return insert(
-            jobs,
-            prefixToGenerate(metadata),
-            (name, nowMs) => JobWrites.createJob(decoded.right, { name, uid: randomUUID(), nowMs }),
-            metadata?.name,
-          )
-        }),
+        insert(jobs, prefixToGenerate(metadataOf(manifest)), (name, nowMs) =>
+          JobWrites.createJob(manifest, { name, uid: randomUUID(), nowMs }),
+        ),
       updateJob: (job) =>
         modify(jobs, keyOf(job.metadata), (stored) => JobWrites.updateJob(stored, job)),
       updateJobStatus: (key, status, resourceVersion) =>
@@ -163,7 +155,9 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       getPod: (key) => get(pods, key),
       listPods: (options) => list(pods, options),
       createPod: (pod) =>
-        insert(pods, prefixToGenerate(pod.metadata), (name, nowMs) => PodWrites.createPod(pod, { name, uid: randomUUID(), nowMs }), pod.metadata.name),
+        insert(pods, prefixToGenerate(pod.metadata), (name, nowMs) =>
+          PodWrites.createPod(pod, { name: name ?? pod.metadata.name, uid: randomUUID(), nowMs }),
+        ),
       patchPodMetadata: (key, patch) => modify(pods, key, (stored) => PodWrites.patchPodMetadata(stored, patch)),
       bindPod: (key, nodeName) => modify(pods, key, (stored, nowMs) => PodWrites.bindPod(stored, nodeName, nowMs)),
       updatePodStatus: (key, status, resourceVersion) =>
@@ -192,6 +186,14 @@ export const layerWith = (options: MemoryStoreOptions): Layer.Layer<JobStore> =>
 
 /** `JobStore` backed by memory: the embedded default backend. */
 export const layer: Layer.Layer<JobStore> = layerWith({})
+
+/** The `metadata` of an undecoded manifest, when it has names to read. */
+function metadataOf(manifest: unknown): { readonly name?: string; readonly generateName?: string } | undefined {
+  const metadata = typeof manifest === 'object' && manifest !== null ? (manifest as { readonly metadata?: unknown }).metadata : undefined
+  if (typeof metadata !== 'object' || metadata === null) return undefined
+  const { name, generateName } = metadata as { readonly name?: unknown; readonly generateName?: unknown }
+  return { ...(typeof name === 'string' ? { name } : {}), ...(typeof generateName === 'string' ? { generateName } : {}) }
+}
 
 function keyOf(metadata: ObjectMeta): ObjectKey {
   return { namespace: metadata.namespace ?? DEFAULT_NAMESPACE, name: metadata.name ?? '' }

@@ -6,14 +6,17 @@
  */
 import { Either } from 'effect'
 import type { FieldError } from '../../core/model/fieldErrors.js'
-import { immutable, renderInvalidJob, required } from '../../core/model/fieldErrors.js'
+import type { Either as FpEither } from 'fp-ts/lib/Either.js'
+import type { AdmissionError } from '../../core/model/admission.js'
+import { admitJobCreate, admitJobStatusUpdate, admitJobUpdate } from '../../core/model/admission.js'
+import { jsonEqual } from '../../core/model/equality.js'
+import { renderInvalidJob } from '../../core/model/fieldErrors.js'
 import { formatTime } from '../../core/model/time.js'
 import type { Job, JobStatus, ObjectMeta } from '../../core/model/types.js'
 import type { DeleteOptions, PropagationPolicy } from '../ports/JobStore.js'
 import { Conflict, Invalid } from '../ports/errors.js'
-import { DEFAULT_NAMESPACE, checkResourceVersion, checkUid, editList, putOrRemove, remove, sameList, unchanged, validateFinalizersUpdate } from './objectMeta.js'
+import { checkResourceVersion, checkUid, editList, put, putOrRemove, remove, sameList, unchanged, validateFinalizersUpdate } from './objectMeta.js'
 import type { Write } from './objectMeta.js'
-import { jsonEqual } from './snapshot.js'
 
 /** The finalizer of a Job deleted in the foreground: its dependents go first (R167). */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion'
@@ -83,86 +86,70 @@ export function invalidJob(name: string, errors: ReadonlyArray<FieldError>): Inv
 }
 
 // ---------------------------------------------------------------------------------------
-// Create, update, status
-
-/** A manifest after decoding: what `createJob` turns into a stored Job. */
-export type JobManifest = Job
+// Create, update, status: core/model's admission plus the store's own metadata rules
 
 /**
- * Decodes a manifest as `kubectl create` sends it. (Until `core/model`'s `decodeJob` lands this
- * only checks the outline: an object with `metadata` and `spec`.)
+ * A create (R27, R28), through `core/model`'s admission: decoded (a body that cannot be
+ * decoded is refused with the API server's 400 message), defaulted, prepared (uid, creation
+ * time, namespace `default`, generation 1, status cleared, generated selector) and validated.
+ * `name`, when given, replaces the manifest's (it was generated from `generateName`).
  */
-export function decodeManifest(manifest: unknown): Either.Either<JobManifest, Invalid> {
-  const candidate = manifest as Partial<Job> | null
-  const name = typeof candidate?.metadata?.name === 'string' ? candidate.metadata.name : ''
-  if (typeof candidate !== 'object' || candidate === null || typeof candidate.spec !== 'object' || candidate.spec === null) {
-    return Either.left(invalidJob(name, [required('spec')]))
-  }
-  return Either.right({ ...candidate, apiVersion: 'batch/v1', kind: 'Job', metadata: candidate.metadata ?? {} } as Job)
+export function createJob(
+  manifest: unknown,
+  assigned: { readonly name: string | undefined; readonly uid: string; readonly nowMs: number },
+): Either.Either<Job, Invalid> {
+  const input = assigned.name === undefined || !isRecord(manifest) ? manifest : { ...manifest, metadata: { ...asRecord(manifest['metadata']), name: assigned.name } }
+  return Either.map(refused(admitJobCreate(input, { uid: assigned.uid, now: assigned.nowMs }), manifest), (admitted) => admitted.job)
 }
 
 /**
- * A new Job as the API server stores it (R27): named (`name` is the manifest's or one
- * generated from `generateName`), namespace defaulted, uid and creation time set, deletion
- * fields cleared, `generation: 1`, status cleared.
- */
-export function createJob(manifest: JobManifest, assigned: { readonly name: string | undefined; readonly uid: string; readonly nowMs: number }): Either.Either<Job, Invalid> {
-  const name = assigned.name ?? ''
-  if (name === '') return Either.left(invalidJob(name, [required('metadata.name', 'name or generateName is required')]))
-  const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...metadata } = manifest.metadata
-  const { status: _status, ...job } = manifest
-  return Either.right({
-    ...job,
-    metadata: {
-      ...metadata,
-      name,
-      namespace: manifest.metadata.namespace ?? DEFAULT_NAMESPACE,
-      uid: assigned.uid,
-      creationTimestamp: formatTime(assigned.nowMs),
-      generation: 1,
-    },
-  })
-}
-
-/**
- * An update of the main resource (R27, R59): a given `resourceVersion` must be current; the
- * status, uid, creation time, deletion fields stay as stored; `generation` goes up iff the
- * spec changed; no finalizer may be added to a Job being deleted, and removing the last one
- * of a Job being deleted removes it. An update that changes nothing keeps the version.
+ * An update of the main resource (R27, R53–R59): a given `resourceVersion` must be current;
+ * then `core/model`'s admission (stored status kept, generation + 1 iff the spec changed,
+ * update validation with immutability). No finalizer may be added to a Job being deleted, and
+ * removing the last one of a Job being deleted removes it. An update that changes nothing
+ * keeps the resourceVersion.
  */
 export function updateJob(stored: Job, incoming: Job): Either.Either<Write<Job>, Conflict | Invalid> {
-  const meta = stored.metadata
-  const stale = checkResourceVersion('Job', meta, incoming.metadata.resourceVersion)
+  const stale = checkResourceVersion('Job', stored.metadata, incoming.metadata.resourceVersion)
   if (stale !== undefined) return Either.left(stale)
-  const errors: FieldError[] = []
-  if (incoming.metadata.uid !== undefined && incoming.metadata.uid !== meta.uid) {
-    errors.push(immutable('metadata.uid', incoming.metadata.uid))
-  }
-  errors.push(...validateFinalizersUpdate(meta, incoming.metadata.finalizers ?? []))
-  if (errors.length > 0) return Either.left(invalidJob(meta.name ?? '', errors))
-  const specChanged = !jsonEqual(stored.spec, incoming.spec)
-  const next: Job = {
-    ...incoming,
-    metadata: {
-      ...incoming.metadata,
-      uid: meta.uid,
-      creationTimestamp: meta.creationTimestamp,
-      deletionTimestamp: meta.deletionTimestamp,
-      deletionGracePeriodSeconds: meta.deletionGracePeriodSeconds,
-      generation: (meta.generation ?? 0) + (specChanged ? 1 : 0),
-      resourceVersion: meta.resourceVersion,
-    },
-    status: stored.status,
-  }
+  const admitted = refused(admitJobUpdate(stored, incoming), incoming)
+  if (Either.isLeft(admitted)) return Either.left(admitted.left)
+  const finalizerErrors = validateFinalizersUpdate(stored.metadata, admitted.right.job.metadata.finalizers ?? [])
+  if (finalizerErrors.length > 0) return Either.left(invalidJob(stored.metadata.name ?? '', finalizerErrors))
+  const next = withMeta(admitted.right.job, { resourceVersion: stored.metadata.resourceVersion })
   return Either.right(jsonEqual(next, stored) ? unchanged(stored) : putOrRemove(next))
 }
 
 /**
- * An update of the status subresource (R27): `resourceVersion` must be current, everything but
- * the status stays as stored. The same status again changes nothing.
+ * An update of the status subresource (R27, R60–R66): `resourceVersion` must be current; the
+ * new status on the stored Job is validated by `core/model`'s status rules. The same status
+ * again changes nothing.
  */
 export function updateJobStatus(stored: Job, status: JobStatus, resourceVersion: string): Either.Either<Write<Job>, Conflict | Invalid> {
   const stale = checkResourceVersion('Job', stored.metadata, resourceVersion)
   if (stale !== undefined) return Either.left(stale)
-  return Either.right(jsonEqual(stored.status, status) ? unchanged(stored) : putOrRemove({ ...stored, status }))
+  return Either.map(refused(admitJobStatusUpdate(stored, status), stored), ({ job }) =>
+    jsonEqual(job.status, stored.status) ? unchanged(stored) : put(job),
+  )
+}
+
+/** The model's refusal as the port's `Invalid` (a 400 keeps its own message). */
+function refused<A>(admission: FpEither<AdmissionError, A>, input: unknown): Either.Either<A, Invalid> {
+  if (admission._tag === 'Right') return Either.right(admission.right)
+  const { errors, message } = admission.left
+  return Either.left(new Invalid({ kind: 'Job', name: nameOf(input), errors, reason: message }))
+}
+
+function nameOf(input: unknown): string {
+  const metadata = isRecord(input) ? input['metadata'] : undefined
+  const name = isRecord(metadata) ? metadata['name'] : undefined
+  return typeof name === 'string' ? name : ''
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {}
 }

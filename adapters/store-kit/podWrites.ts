@@ -6,15 +6,15 @@
  */
 import { Either } from 'effect'
 import type { FieldError } from '../../core/model/fieldErrors.js'
-import { invalid, renderFieldError, required } from '../../core/model/fieldErrors.js'
-import { isDns1123Subdomain } from '../../core/model/names.js'
+import { invalid, renderFieldError } from '../../core/model/fieldErrors.js'
+import { jsonEqual } from '../../core/model/equality.js'
 import { formatTime, parseTime } from '../../core/model/time.js'
 import type { ObjectMeta, OwnerReference, Pod, PodCondition, PodStatus } from '../../core/model/types.js'
 import type { DeleteOptions, PodMetadataPatch } from '../ports/JobStore.js'
 import { Conflict, Invalid } from '../ports/errors.js'
 import { DEFAULT_NAMESPACE, checkResourceVersion, checkUid, conflict, editList, put, putOrRemove, remove, sameList, unchanged, validateFinalizersUpdate } from './objectMeta.js'
 import type { Write } from './objectMeta.js'
-import { jsonEqual } from './snapshot.js'
+import { validateObjectMeta } from '../../core/model/validation.js'
 
 /** The grace period of a pod whose spec names none (`terminationGracePeriodSeconds` default). */
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
@@ -23,29 +23,26 @@ export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
  * A new pod as the API server stores it: the given name (already generated from
  * `generateName` by the caller when needed), namespace defaulted, uid and creation time set,
  * deletion fields and resourceVersion cleared, status `Pending` unless the caller brought one.
- * Fails when the name is missing or not a DNS-1123 subdomain.
+ * The metadata is validated as for any object (`ValidateObjectMeta`: name or generateName,
+ * namespace, labels, annotations); the pod spec is not.
  */
 export function createPod(pod: Pod, assigned: { readonly name: string | undefined; readonly uid: string; readonly nowMs: number }): Either.Either<Pod, Invalid> {
-  const name = assigned.name ?? ''
-  const errors: FieldError[] =
-    name === ''
-      ? [required('metadata.name', 'name or generateName is required')]
-      : isDns1123Subdomain(name).map((message) => invalid('metadata.name', name, message))
-  if (errors.length > 0) return Either.left(invalidPod(name, errors))
   const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...metadata } = pod.metadata
-  return Either.right({
+  const created: Pod = {
     ...pod,
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
       ...metadata,
-      name,
+      name: assigned.name ?? '',
       namespace: pod.metadata.namespace ?? DEFAULT_NAMESPACE,
       uid: assigned.uid,
       creationTimestamp: formatTime(assigned.nowMs),
     },
     status: { ...pod.status, phase: pod.status?.phase ?? 'Pending' },
-  })
+  }
+  const errors = validateObjectMeta(created.metadata)
+  return errors.length > 0 ? Either.left(invalidPod(created.metadata.name ?? '', errors)) : Either.right(created)
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@effect/vitest'
-import { frozenCopy, jsonEqual } from './snapshot.js'
+import { frozenCopy } from './snapshot.js'
 
 describe('frozenCopy', () => {
   it('copies deeply and freezes the copy, leaving the original alone', () => {
@@ -27,17 +27,5 @@ describe('frozenCopy', () => {
     const stored = frozenCopy({ a: 1 })
     expect(Object.getOwnPropertySymbols({ ...stored })).toEqual([])
     expect(JSON.stringify(stored)).toBe('{"a":1}')
-  })
-})
-
-describe('jsonEqual', () => {
-  it('compares structure, treating undefined properties as absent', () => {
-    expect(jsonEqual({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toBe(true)
-    expect(jsonEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true)
-    expect(jsonEqual({ a: 1 }, { a: 2 })).toBe(false)
-    expect(jsonEqual([1, 2], [1, 2, 3])).toBe(false)
-    expect(jsonEqual({ a: [] }, { a: {} })).toBe(false)
-    expect(jsonEqual(undefined, {})).toBe(false)
-    expect(jsonEqual(null, null)).toBe(true)
   })
 })

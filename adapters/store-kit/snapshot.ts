@@ -43,28 +43,3 @@ export function frozenCopy<A>(value: A): A {
   return copy as A
 }
 
-/**
- * Structural equality of JSON-like values, treating a property set to `undefined` as absent.
- * A store uses it to skip writes that change nothing, as the API server does (same
- * resourceVersion, no watch event).
- */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
-    return a.every((item, i) => jsonEqual(item, b[i]))
-  }
-  const left = definedKeys(a)
-  const right = definedKeys(b)
-  if (left.length !== right.length) return false
-  const aRecord = a as Record<string, unknown>
-  const bRecord = b as Record<string, unknown>
-  return left.every((key) => jsonEqual(aRecord[key], bRecord[key]))
-}
-
-function definedKeys(value: object): string[] {
-  return Object.entries(value)
-    .filter(([, item]) => item !== undefined)
-    .map(([key]) => key)
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@effect/vitest'
-import { Chunk, Effect, Either, Fiber, Stream, TestClock } from 'effect'
+import { Chunk, Deferred, Effect, Either, Fiber, Stream, TestClock } from 'effect'
 import type { Pod } from '../../core/model/types.js'
 import type { WatchEvent } from '../ports/JobStore.js'
 import * as MemoryStore from './MemoryStore.js'
@@ -481,6 +481,29 @@ describe('MemoryStore pods', () => {
         expect(names(Chunk.toReadonlyArray(kept))).toEqual(['Added c', 'Added d', 'Added e'])
         const notAVersion = yield* Effect.flip(store.watchPods({ resourceVersion: 'abc' }).pipe(Stream.runDrain))
         expect(notAVersion._tag).toBe('Gone')
+      }),
+    )
+
+    it.effect('a watch that stops reading never blocks writers, and still gets everything once it reads again', () =>
+      Effect.gen(function* () {
+        const store = yield* MemoryStore.make
+        const gate = yield* Deferred.make<void>()
+        const count = 5_000
+        // Reads one change, then stalls until the gate opens.
+        const stalled = yield* Effect.fork(
+          store.watchPods().pipe(
+            Stream.zipWithIndex,
+            Stream.mapEffect(([event, i]) => (i === 0 ? Effect.as(Deferred.await(gate), event) : Effect.succeed(event))),
+            Stream.take(count),
+            Stream.runCollect,
+          ),
+        )
+        yield* waitUntilSuspended(stalled)
+        for (let i = 0; i < count; i++) yield* store.createPod(pod(`p${i}`))
+        expect((yield* store.listPods()).items).toHaveLength(count)
+        yield* Deferred.succeed(gate, undefined)
+        const events = Chunk.toReadonlyArray(yield* Fiber.join(stalled))
+        expect(names(events)).toEqual(Array.from({ length: count }, (_, i) => `Added p${i}`))
       }),
     )
 

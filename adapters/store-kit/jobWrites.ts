@@ -5,11 +5,11 @@
  * `core/model`; this module adds what the registry and the generic store do around them.
  */
 import { Either } from 'effect'
-import type { FieldError } from '../../core/model/fieldErrors.js'
 import type { Either as FpEither } from 'fp-ts/lib/Either.js'
 import type { AdmissionError } from '../../core/model/admission.js'
 import { admitJobCreate, admitJobStatusUpdate, admitJobUpdate } from '../../core/model/admission.js'
 import { jsonEqual } from '../../core/model/equality.js'
+import type { FieldError } from '../../core/model/fieldErrors.js'
 import { renderInvalidJob } from '../../core/model/fieldErrors.js'
 import { formatTime } from '../../core/model/time.js'
 import type { Job, JobStatus, ObjectMeta } from '../../core/model/types.js'

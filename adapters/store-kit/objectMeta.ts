@@ -21,8 +21,11 @@ export type Write<A> =
   /** The object goes away; `object` is its last state, as the `Deleted` watch event shows it. */
   | { readonly _tag: 'Remove'; readonly object: A }
 
+/** A write that changes nothing; `object` is the stored one, returned as is. */
 export const unchanged = <A>(object: A): Write<A> => ({ _tag: 'Unchanged', object })
+/** A write that stores `object` (new or replacing the stored one). */
 export const put = <A>(object: A): Write<A> => ({ _tag: 'Put', object })
+/** A write that removes the object; `object` is its last state. */
 export const remove = <A>(object: A): Write<A> => ({ _tag: 'Remove', object })
 
 /** The API server's wording for a write based on an old resourceVersion. */

@@ -27,6 +27,7 @@ export class ObjectTable<A extends StoredObject> {
   private readonly indexes = new Map<string, Map<string, ValueIndex>>()
   private readonly indexedKeys = new Set<string>()
 
+  /** The object with this namespace and name, if any. O(1). */
   get(namespace: string, name: string): A | undefined {
     return this.namespaces.get(namespace)?.get(name)
   }

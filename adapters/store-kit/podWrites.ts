@@ -10,11 +10,11 @@ import { invalid, renderFieldError } from '../../core/model/fieldErrors.js'
 import { jsonEqual } from '../../core/model/equality.js'
 import { formatTime, parseTime } from '../../core/model/time.js'
 import type { ObjectMeta, OwnerReference, Pod, PodCondition, PodStatus } from '../../core/model/types.js'
+import { validateObjectMeta } from '../../core/model/validation.js'
 import type { DeleteOptions, PodMetadataPatch } from '../ports/JobStore.js'
 import { Conflict, Invalid } from '../ports/errors.js'
 import { DEFAULT_NAMESPACE, checkResourceVersion, checkUid, conflict, editList, put, putOrRemove, remove, sameList, unchanged, validateFinalizersUpdate } from './objectMeta.js'
 import type { Write } from './objectMeta.js'
-import { validateObjectMeta } from '../../core/model/validation.js'
 
 /** The grace period of a pod whose spec names none (`terminationGracePeriodSeconds` default). */
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30

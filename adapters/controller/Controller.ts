@@ -100,7 +100,15 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
         countTrackedTerminations(previous, current)
         for (const jobKey of jobsInterestedIn(namespace, previous, current)) yield* queue.addAfter(jobKey, eventBatchMs)
         const owner = controllerRefOf(current ?? previous!)
-        if (owner?.kind === 'Job' && !jobKeyByUid.has(owner.uid)) yield* queue.add(gcKey(`${namespace}/${owner.name}`, owner.uid))
+        if (owner?.kind === 'Job') {
+          // The garbage collector looks again when the owner is gone, or is being deleted
+          // (a Foreground deletion finishes once the last dependent is gone, R167).
+          const ownerKey = jobKeyByUid.get(owner.uid)
+          const ownerJob = ownerKey === undefined ? undefined : jobs.get(ownerKey)
+          if (ownerJob === undefined || ownerJob.metadata.deletionTimestamp !== undefined) {
+            yield* queue.add(gcKey(`${namespace}/${owner.name}`, owner.uid))
+          }
+        }
         if (current !== undefined && owner === undefined && hasTrackingFinalizer(current)) yield* queue.add(ORPHAN_PREFIX + key)
       })
 

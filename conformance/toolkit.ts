@@ -1,0 +1,526 @@
+/**
+ * The scenario toolkit: one `World` per scenario — a store (the backend under test), the
+ * scripted pod runtime playing the kubelet, and the Job controller, all in one scope — plus
+ * the helpers scenarios are written with: apply a manifest, read the Job, its pods and its
+ * events, wait until something holds while time passes, and a recorder that watches every
+ * change (for "never more than `parallelism` active pods at any moment").
+ *
+ * Everything here goes through the ports (`JobStore`, `ScriptedRuntime`, effect's `Clock`)
+ * and `Controller.start`; nothing knows how a particular store keeps its objects.
+ */
+import { Cause, Clock, Duration, Effect, Exit, Layer, Scope, Stream, TestClock } from 'effect'
+import * as Controller from '../adapters/controller/Controller.js'
+import type { ControllerHandle, ControllerOptions } from '../adapters/controller/Controller.js'
+import { JobStore } from '../adapters/ports/JobStore.js'
+import type { JobStoreService, ObjectKey, StoredEvent } from '../adapters/ports/JobStore.js'
+import { PodRuntime } from '../adapters/ports/PodRuntime.js'
+import * as ScriptedRuntime from '../adapters/scripted/ScriptedRuntime.js'
+import type { PodPlan, PodScript, ScriptedRuntimeService } from '../adapters/scripted/ScriptedRuntime.js'
+import type { Job, JobCondition, JobConditionType, Pod } from '../core/model/types.js'
+import { parseTime } from '../core/model/time.js'
+import { BACKOFF_BASE_ANNOTATION } from '../core/reconcile/backoff.js'
+import { BUILT_IN_CONTROLLER, JOB_NAME_LABEL } from '../core/model/wellKnown.js'
+import type { EngineSettings } from '../core/reconcile/options.js'
+
+// ---------------------------------------------------------------------------------------
+// Options
+
+/** What a backend can do; each flag changes how scenarios run, never whether they pass. */
+export interface Capabilities {
+  /**
+   * Time runs on effect's `TestClock` (memory, file): hours of back-off take milliseconds and
+   * timings are asserted exactly. `false` for a backend whose timestamps are wall-clock (a real
+   * API server): scenarios then run in real time, with every duration scaled down (`seconds`)
+   * and the back-off shortened through the `job-reconciler.io/backoff-base-seconds` annotation.
+   * Default `true`.
+   */
+  readonly testClock?: boolean
+  /**
+   * The `spec.managedBy` name of the controller under test. A backend that runs beside the
+   * built-in Job controller (a real cluster) gives its own name; every scenario Job then
+   * carries `spec.managedBy` with it. Default: the built-in `kubernetes.io/job-controller`.
+   */
+  readonly controllerName?: string
+}
+
+/** How the suite runs against one backend. */
+export interface ConformanceOptions<E = never> {
+  /** Shown in the report: `conformance (memory)`. */
+  readonly name: string
+  /** Provides the backend. Built once per scenario (a fresh store for an embedded backend). */
+  readonly layer: Layer.Layer<JobStore, E>
+  readonly capabilities?: Capabilities
+  /** Extra controller options (workers, `eventBatchMs`, retry, engine settings). */
+  readonly controller?: ControllerOptions
+  /**
+   * The namespace a scenario's objects go to. Default: one namespace per scenario
+   * (`conformance-<n>`), so that scenarios sharing a long-lived server never see each other.
+   */
+  readonly namespace?: (scenarioNumber: number) => string
+  /** Runs before each scenario, e.g. to create its namespace on a real cluster. */
+  readonly prepareNamespace?: (namespace: string) => Effect.Effect<void, unknown, JobStore>
+}
+
+// ---------------------------------------------------------------------------------------
+// Small helpers on the model
+
+/** The condition of that type, if the status has one. */
+export function conditionOf(job: Job, type: JobConditionType): JobCondition | undefined {
+  return job.status?.conditions?.find((condition) => condition.type === type)
+}
+
+/** Whether the Job has a `True` condition of that type. */
+export function hasCondition(job: Job, type: JobConditionType): boolean {
+  return conditionOf(job, type)?.status === 'True'
+}
+
+/** `Complete=True` or `Failed=True`. */
+export function isFinishedJob(job: Job): boolean {
+  return hasCondition(job, 'Complete') || hasCondition(job, 'Failed')
+}
+
+/** R68: not `Succeeded`/`Failed` and not being deleted. */
+export function isActivePod(pod: Pod): boolean {
+  const phase = pod.status?.phase
+  return phase !== 'Succeeded' && phase !== 'Failed' && pod.metadata.deletionTimestamp === undefined
+}
+
+/** The store key of a pod. */
+export function keyOf(object: { readonly metadata: { readonly namespace?: string; readonly name?: string } }): ObjectKey {
+  return { namespace: object.metadata.namespace ?? 'default', name: object.metadata.name ?? '' }
+}
+
+/** Epoch milliseconds of an RFC 3339 time the store wrote; fails the scenario when absent. */
+export function millisOf(time: string | undefined): number {
+  const ms = parseTime(time)
+  if (ms === undefined) throw new Error(`expected a timestamp, got ${String(time)}`)
+  return ms
+}
+
+/** The pod's controller owner reference. */
+export function controllerOf(pod: Pod) {
+  return pod.metadata.ownerReferences?.find((ref) => ref.controller === true)
+}
+
+/** The completion index annotation of a pod, as a number. */
+export function indexOfPod(pod: Pod): number | undefined {
+  const raw = pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index']
+  return raw === undefined ? undefined : Number(raw)
+}
+
+/** Sorted by creation time, then name (the order the controller created them in). */
+function byCreation(a: Pod, b: Pod): number {
+  const ta = parseTime(a.metadata.creationTimestamp) ?? 0
+  const tb = parseTime(b.metadata.creationTimestamp) ?? 0
+  if (ta !== tb) return ta - tb
+  return Number(a.metadata.resourceVersion ?? 0) - Number(b.metadata.resourceVersion ?? 0)
+}
+
+// ---------------------------------------------------------------------------------------
+// Manifests
+
+/** The container most scenarios use; the scripted runtime never runs it. */
+export const mainContainer = { name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'echo working'] }
+
+/**
+ * A Job manifest as `kubectl create -f` sends it: `spec` fields as given, a template with one
+ * container `main` and `restartPolicy: Never` unless `template` says otherwise.
+ */
+export function jobManifest(
+  name: string,
+  spec: Record<string, unknown> = {},
+  options: {
+    readonly restartPolicy?: 'Never' | 'OnFailure' | 'Always'
+    readonly containers?: ReadonlyArray<Record<string, unknown>>
+    readonly templateLabels?: Record<string, string>
+    readonly annotations?: Record<string, string>
+    readonly labels?: Record<string, string>
+  } = {},
+): Record<string, unknown> {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name,
+      ...(options.annotations !== undefined ? { annotations: options.annotations } : {}),
+      ...(options.labels !== undefined ? { labels: options.labels } : {}),
+    },
+    spec: {
+      ...spec,
+      template: {
+        ...(options.templateLabels !== undefined ? { metadata: { labels: options.templateLabels } } : {}),
+        spec: {
+          containers: options.containers ?? [mainContainer],
+          restartPolicy: options.restartPolicy ?? 'Never',
+        },
+      },
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The recorder: every change of the scenario's namespace, as it happened
+
+interface JobTrack {
+  /** Every version of the Job seen by the watch, in order. */
+  readonly versions: Job[]
+}
+
+interface PodTrack {
+  readonly pods: Map<string, Pod>
+  maxActive: number
+  /** Names in creation order. */
+  readonly created: string[]
+}
+
+/** What the recorder saw for one Job. */
+export interface Recording {
+  /** The largest number of active pods (R68) of the Job at any moment. */
+  readonly maxActive: number
+  /** Names of the Job's pods, in the order they appeared. */
+  readonly created: ReadonlyArray<string>
+  /** Every version of the Job the watch delivered, in order. */
+  readonly versions: ReadonlyArray<Job>
+}
+
+class Recorder {
+  readonly jobs = new Map<string, JobTrack>()
+  readonly pods = new Map<string, PodTrack>()
+  /** Bumped on every watch event: a cheap "has anything happened" fingerprint. */
+  changes = 0
+
+  jobOf(pod: Pod): string | undefined {
+    return pod.metadata.labels?.[JOB_NAME_LABEL] ?? controllerOf(pod)?.name
+  }
+
+  onJob(type: 'Added' | 'Modified' | 'Deleted', job: Job): void {
+    this.changes++
+    if (type === 'Deleted') return
+    const name = job.metadata.name ?? ''
+    let track = this.jobs.get(name)
+    if (track === undefined) {
+      track = { versions: [] }
+      this.jobs.set(name, track)
+    }
+    track.versions.push(job)
+  }
+
+  onPod(type: 'Added' | 'Modified' | 'Deleted', pod: Pod): void {
+    this.changes++
+    const jobName = this.jobOf(pod)
+    if (jobName === undefined) return
+    let track = this.pods.get(jobName)
+    if (track === undefined) {
+      track = { pods: new Map(), maxActive: 0, created: [] }
+      this.pods.set(jobName, track)
+    }
+    const uid = pod.metadata.uid ?? ''
+    if (!track.pods.has(uid) && type !== 'Deleted') track.created.push(pod.metadata.name ?? '')
+    if (type === 'Deleted') track.pods.delete(uid)
+    else track.pods.set(uid, pod)
+    let active = 0
+    for (const p of track.pods.values()) if (isActivePod(p)) active++
+    track.maxActive = Math.max(track.maxActive, active)
+  }
+
+  recording(jobName: string): Recording {
+    const pods = this.pods.get(jobName)
+    return {
+      maxActive: pods?.maxActive ?? 0,
+      created: [...(pods?.created ?? [])],
+      versions: [...(this.jobs.get(jobName)?.versions ?? [])],
+    }
+  }
+}
+
+/** Lists, then watches from the list's version, feeding `onEvent`; relists when the watch ends. */
+function follow<A extends { readonly metadata: { readonly resourceVersion?: string } }>(
+  list: Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly resourceVersion: string }, unknown>,
+  watch: (resourceVersion: string) => Stream.Stream<{ readonly type: string; readonly object?: A }, unknown>,
+  onEvent: (type: 'Added' | 'Modified' | 'Deleted', object: A) => void,
+): Effect.Effect<never> {
+  const once = Effect.gen(function* () {
+    const listed = yield* list
+    for (const item of listed.items) onEvent('Added', item)
+    yield* Stream.runForEach(watch(listed.resourceVersion), (event) =>
+      Effect.sync(() => {
+        if (event.object === undefined || (event.type !== 'Added' && event.type !== 'Modified' && event.type !== 'Deleted')) return
+        onEvent(event.type, event.object)
+      }),
+    )
+  })
+  return once.pipe(Effect.ignore, Effect.zipRight(Effect.sleep('100 millis')), Effect.forever)
+}
+
+// ---------------------------------------------------------------------------------------
+// The world
+
+/** How `eventually` waits. */
+export interface WaitOptions {
+  /** How much (scenario) time may pass before giving up. Default 2 minutes. */
+  readonly timeout?: Duration.DurationInput
+  /** The longest single step of the clock (TestClock only). Default 5 seconds. */
+  readonly maxStep?: Duration.DurationInput
+}
+
+/** What a scenario gets: the backend, the kubelet's controls, the controller and the helpers. */
+export interface World {
+  readonly namespace: string
+  readonly store: JobStoreService
+  /** The scripted runtime's controls: start, ready, succeed, fail, restartContainer, finishTermination. */
+  readonly kubelet: ScriptedRuntimeService
+  /** Whether time runs on `TestClock`. */
+  readonly testClock: boolean
+  /** The `managedBy` name of the controller under test. */
+  readonly controllerName: string
+  /**
+   * A scenario duration in whole seconds, as written into manifests (deadlines, TTLs): `n`
+   * on TestClock, scaled down (÷10, at least 1) in real time.
+   */
+  readonly seconds: (n: number) => number
+  /** The back-off base the scenarios' Jobs get, in seconds (10 on TestClock, 1 in real time). */
+  readonly backoffBaseSeconds: number
+  /** The current (scenario) time, epoch milliseconds. */
+  readonly now: Effect.Effect<number>
+
+  /**
+   * Creates a Job from a manifest in the scenario's namespace (adding `spec.managedBy` when
+   * the controller under test has its own name) and plays its pods with `script` (default:
+   * each pod starts at once, is ready, and runs until the scenario ends it).
+   */
+  readonly create: (manifest: Record<string, unknown>, script?: PodScript) => Effect.Effect<Job, unknown>
+  /** Changes how the Job's next pods are played. */
+  readonly setScript: (jobName: string, script: PodScript) => void
+  readonly job: (name: string) => Effect.Effect<Job, unknown>
+  /** The Job's pods still in the store (by `job-name` label or controller owner), oldest first. */
+  readonly pods: (jobName: string) => Effect.Effect<ReadonlyArray<Pod>, unknown>
+  /** The Job's active pods (R68), oldest first. */
+  readonly activePods: (jobName: string) => Effect.Effect<ReadonlyArray<Pod>, unknown>
+  readonly events: (objectName: string) => Effect.Effect<ReadonlyArray<StoredEvent>, unknown>
+  /** Updates a Job's spec/metadata from its current version (retrying on conflicts). */
+  readonly updateJob: (name: string, change: (job: Job) => Job) => Effect.Effect<Job, unknown>
+
+  /**
+   * Runs `check` until it succeeds (an assertion that throws, or an effect that fails, means
+   * "not yet"), letting scenario time pass in between; fails with the last reason after `timeout`.
+   */
+  readonly eventually: <A>(check: Effect.Effect<A, unknown>, options?: WaitOptions) => Effect.Effect<A>
+  /** Waits until the Job satisfies `predicate` (an assertion or a boolean), and returns it. */
+  readonly waitForJob: (name: string, predicate: (job: Job) => boolean | void, options?: WaitOptions) => Effect.Effect<Job>
+  /** Waits until the Job has `count` active pods, and returns them (oldest first). */
+  readonly waitForActive: (jobName: string, count: number, options?: WaitOptions) => Effect.Effect<ReadonlyArray<Pod>>
+  /** Lets `duration` of scenario time pass with everything running. */
+  readonly pass: (duration: Duration.DurationInput) => Effect.Effect<void>
+  /** Everything the recorder saw of a Job so far. */
+  readonly recording: (jobName: string) => Recording
+
+  /** Stops the controller (its scope closes: informers, workers, in-memory state gone). */
+  readonly stopController: Effect.Effect<void>
+  /** Starts a new controller on the same store (after `stopController`). */
+  readonly startController: Effect.Effect<ControllerHandle>
+}
+
+/** A scenario: what it checks, which rules, and how. */
+export interface Scenario {
+  readonly name: string
+  /** Registered only when the backend can do what it needs (never a silent skip). */
+  readonly requires?: (capabilities: Required<Capabilities>) => boolean
+  readonly run: (world: World) => Effect.Effect<void, unknown>
+}
+
+/** Declares a scenario. */
+export function scenario(name: string, run: Scenario['run'], requires?: Scenario['requires']): Scenario {
+  return requires === undefined ? { name, run } : { name, run, requires }
+}
+
+/** The plan of a pod that starts at once, is ready, and runs until the scenario ends it. */
+export const runUntilTold: PodScript = (): PodPlan => ({})
+
+/** One macrotask turn, on the real event loop (whatever clock the test runs on). */
+const macrotask = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
+/** Builds the world for one scenario, runs it, and tears everything down. */
+export function runScenario<E>(options: ConformanceOptions<E>, number: number, body: Scenario['run']): Effect.Effect<void, unknown> {
+  const testClock = options.capabilities?.testClock ?? true
+  const controllerName = options.capabilities?.controllerName ?? BUILT_IN_CONTROLLER
+  const namespace = options.namespace?.(number) ?? `conformance-${number}`
+  const scripts = new Map<string, PodScript>()
+  const dispatch: PodScript = (pod) => {
+    const jobName = pod.pod.metadata.labels?.[JOB_NAME_LABEL] ?? controllerOf(pod.pod)?.name ?? ''
+    return (scripts.get(`${pod.pod.metadata.namespace ?? 'default'}/${jobName}`) ?? runUntilTold)(pod)
+  }
+  const settings: Partial<EngineSettings> = { ...options.controller?.settings, controllerName }
+  const controllerOptions: ControllerOptions = { workers: 2, ...options.controller, settings }
+
+  const program = Effect.gen(function* () {
+    const store = yield* JobStore
+    if (options.prepareNamespace !== undefined) yield* options.prepareNamespace(namespace)
+    const kubelet = yield* ScriptedRuntime.ScriptedRuntime
+    const runtime = yield* PodRuntime
+    const recorder = new Recorder()
+    yield* Effect.forkScoped(
+      follow(store.listJobs({ namespace }), (rv) => store.watchJobs({ namespace, resourceVersion: rv }), (t, j) => recorder.onJob(t, j)),
+    )
+    yield* Effect.forkScoped(
+      follow(store.listPods({ namespace }), (rv) => store.watchPods({ namespace, resourceVersion: rv }), (t, p) => recorder.onPod(t, p)),
+    )
+    yield* runtime.start
+
+    let controllerScope: Scope.CloseableScope | undefined
+    const startController = Effect.gen(function* () {
+      if (controllerScope !== undefined) return yield* Effect.dieMessage('the controller is running already')
+      const scope = yield* Scope.make()
+      controllerScope = scope
+      return yield* Controller.start(controllerOptions).pipe(Scope.extend(scope))
+    }).pipe(Effect.provideService(JobStore, store))
+    const stopController = Effect.suspend(() => {
+      const scope = controllerScope
+      controllerScope = undefined
+      return scope === undefined ? Effect.void : Scope.close(scope, Exit.void)
+    })
+    yield* Effect.addFinalizer(() => stopController)
+    yield* startController
+
+    /** Lets every fiber run until nothing changes any more (TestClock only). */
+    const settle = Effect.gen(function* () {
+      let quiet = 0
+      let last = -1
+      for (let round = 0; round < 200 && quiet < 3; round++) {
+        yield* macrotask
+        const fingerprint = recorder.changes * 1_000_003 + (yield* TestClock.sleeps()).length
+        quiet = fingerprint === last ? quiet + 1 : 0
+        last = fingerprint
+      }
+    })
+
+    /** Moves scenario time forward by at most `maxMs`, to the next moment something wakes up. */
+    const step = (maxMs: number, untilMs: number) =>
+      Effect.gen(function* () {
+        if (!testClock) {
+          yield* Effect.sleep(`${Math.min(maxMs, 50)} millis`)
+          return
+        }
+        yield* settle
+        const now = yield* Clock.currentTimeMillis
+        const sleeps = yield* TestClock.sleeps()
+        let next = Math.min(now + maxMs, untilMs)
+        for (const at of sleeps) if (at > now && at < next) next = at
+        if (next > now) yield* TestClock.adjust(`${next - now} millis`)
+        yield* settle
+      })
+
+    const millis = (duration: Duration.DurationInput | undefined, fallback: number): number =>
+      duration === undefined ? fallback : Duration.toMillis(Duration.decode(duration))
+
+    const eventually = <A>(check: Effect.Effect<A, unknown>, wait?: WaitOptions): Effect.Effect<A> =>
+      Effect.gen(function* () {
+        const scale = testClock ? 1 : 0.25
+        const timeoutMs = Math.max(millis(wait?.timeout, 120_000) * scale, testClock ? 0 : 20_000)
+        const maxStepMs = millis(wait?.maxStep, 5_000)
+        const deadline = (yield* Clock.currentTimeMillis) + timeoutMs
+        if (testClock) yield* settle
+        for (;;) {
+          const exit = yield* Effect.exit(check)
+          if (Exit.isSuccess(exit)) return exit.value
+          const now = yield* Clock.currentTimeMillis
+          if (now >= deadline) {
+            return yield* Effect.die(
+              new Error(`still not true after ${timeoutMs / 1000} s of scenario time:\n${Cause.pretty(exit.cause)}`),
+            )
+          }
+          yield* step(maxStepMs, deadline)
+        }
+      })
+
+    const pass = (duration: Duration.DurationInput): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const until = (yield* Clock.currentTimeMillis) + millis(duration, 0)
+        for (;;) {
+          const now = yield* Clock.currentTimeMillis
+          if (now >= until) break
+          yield* step(testClock ? 5_000 : 50, until)
+        }
+        if (testClock) yield* settle
+      })
+
+    const job = (name: string) => store.getJob({ namespace, name })
+    const pods = (jobName: string) =>
+      Effect.map(store.listPods({ namespace }), (listed) =>
+        listed.items.filter((pod) => recorder.jobOf(pod) === jobName).sort(byCreation),
+      )
+    const activePods = (jobName: string) => Effect.map(pods(jobName), (all) => all.filter(isActivePod))
+
+    const create = (manifest: Record<string, unknown>, script?: PodScript) =>
+      Effect.gen(function* () {
+        const metadata = (manifest['metadata'] ?? {}) as Record<string, unknown>
+        const spec = (manifest['spec'] ?? {}) as Record<string, unknown>
+        const annotations = { ...((metadata['annotations'] as Record<string, string> | undefined) ?? {}) }
+        if (!testClock && annotations[BACKOFF_BASE_ANNOTATION] === undefined) annotations[BACKOFF_BASE_ANNOTATION] = '1'
+        const name = String(metadata['name'] ?? '')
+        scripts.set(`${namespace}/${name}`, script ?? runUntilTold)
+        const managed =
+          controllerName !== BUILT_IN_CONTROLLER && spec['managedBy'] === undefined ? { managedBy: controllerName } : {}
+        return yield* store.createJob({
+          ...manifest,
+          metadata: { ...metadata, namespace, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
+          spec: { ...spec, ...managed },
+        })
+      })
+
+    const updateJob = (name: string, change: (job: Job) => Job) =>
+      Effect.gen(function* () {
+        const current = yield* job(name)
+        return yield* store.updateJob(change(current))
+      }).pipe(Effect.retry({ times: 5, while: (error) => (error as { _tag?: string })._tag === 'Conflict' }))
+
+    const world: World = {
+      namespace,
+      store,
+      kubelet,
+      testClock,
+      controllerName,
+      seconds: (n) => (testClock ? n : Math.max(1, Math.round(n / 10))),
+      backoffBaseSeconds: testClock ? 10 : 1,
+      now: Clock.currentTimeMillis,
+      create,
+      setScript: (jobName, script) => void scripts.set(`${namespace}/${jobName}`, script),
+      job,
+      pods,
+      activePods,
+      events: (name) => store.listEvents({ namespace, involvedObjectName: name }),
+      updateJob,
+      eventually,
+      waitForJob: (name, predicate, wait) =>
+        eventually(
+          Effect.flatMap(job(name), (current) =>
+            Effect.try(() => {
+              const verdict = predicate(current)
+              if (verdict === false) throw new Error(`Job ${name} not there yet: ${JSON.stringify(current.status ?? {})}`)
+              return current
+            }),
+          ),
+          wait,
+        ),
+      waitForActive: (jobName, count, wait) =>
+        eventually(
+          Effect.flatMap(activePods(jobName), (active) =>
+            active.length === count ? Effect.succeed(active) : Effect.fail(`${active.length} active pods, want ${count}`),
+          ),
+          wait,
+        ),
+      pass,
+      recording: (jobName) => recorder.recording(jobName),
+      stopController,
+      startController,
+    }
+    yield* body(world)
+  })
+
+  return program.pipe(
+    Effect.scoped,
+    Effect.provide(Layer.provideMerge(ScriptedRuntime.layer(dispatch), options.layer)),
+  )
+}

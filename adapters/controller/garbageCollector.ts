@@ -1,12 +1,10 @@
 import { Effect } from 'effect'
 import type { Job, Pod } from '../../core/model/types.js'
-import { TRACKING_FINALIZER } from '../../core/model/wellKnown.js'
+import { FOREGROUND_DELETION_FINALIZER as FOREGROUND_FINALIZER, ORPHAN_FINALIZER, TRACKING_FINALIZER } from '../../core/model/wellKnown.js'
 import { controllerRefOf, hasTrackingFinalizer } from '../../core/reconcile/podState.js'
 import type { StoreError } from '../ports/errors.js'
 import type { JobStoreService } from '../ports/JobStore.js'
 
-export const FOREGROUND_FINALIZER = 'foregroundDeletion'
-export const ORPHAN_FINALIZER = 'orphan'
 
 /**
  * The garbage collector's duties for Jobs and their pods (R115, R167): pods whose Job is

@@ -18,10 +18,8 @@ import { Conflict, Invalid } from '../ports/errors.js'
 import { checkResourceVersion, checkUid, editList, put, putOrRemove, remove, sameList, unchanged, validateFinalizersUpdate } from './objectMeta.js'
 import type { Write } from './objectMeta.js'
 
-/** The finalizer of a Job deleted in the foreground: its dependents go first (R167). */
-export const FOREGROUND_FINALIZER = 'foregroundDeletion'
-/** The finalizer of a Job deleted with `Orphan`: its dependents lose their owner reference first (R167). */
-export const ORPHAN_FINALIZER = 'orphan'
+export { FOREGROUND_DELETION_FINALIZER as FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../../core/model/wellKnown.js'
+import { FOREGROUND_DELETION_FINALIZER as FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../../core/model/wellKnown.js'
 
 /** The propagation of a DELETE that names none: `Orphan` for batch/v1 Jobs (R167). */
 export const DEFAULT_JOB_PROPAGATION: PropagationPolicy = 'Orphan'

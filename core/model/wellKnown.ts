@@ -30,3 +30,7 @@ export const MAX_SUCCEEDED_INDEXES_BYTES = 65_536
 export const MAX_MANAGED_BY_LENGTH = 63
 /** R104: the API server keeps at most this many characters of a generateName. */
 export const MAX_GENERATE_NAME_PREFIX = 58
+
+/** Finalizers the API server puts on an object deleted in the foreground or with orphaning (R167). */
+export const FOREGROUND_DELETION_FINALIZER = 'foregroundDeletion'
+export const ORPHAN_FINALIZER = 'orphan'

@@ -231,6 +231,6 @@ function finishEvents(context: SyncContext, decision: FinishDecision, succeeded:
   const completed: Action = { _tag: 'RecordEvent', eventType: 'Normal', reason: 'Completed', message: 'Job completed' }
   const tooMany = !context.isIndexed && context.completions !== undefined && succeeded > context.completions
   return tooMany
-    ? [completed, { _tag: 'RecordEvent', eventType: 'Warning', reason: 'TooManySucceededPods', message: 'Too many succeeded pods running after completion count reached' }]
+    ? [{ _tag: 'RecordEvent', eventType: 'Warning', reason: 'TooManySucceededPods', message: 'Too many succeeded pods running after completion count reached' }, completed]
     : [completed]
 }

@@ -252,9 +252,10 @@ describe('reconcile: completion (R90, R116, R125)', () => {
     const plan = reconcile(job, pods(job, 'Succeeded', 2), at(60))
     expect(plan.status.succeeded).toBe(2)
     expect(conditionOf(plan.status, 'Complete')).toBeDefined()
+    // Upstream's recordJobFinished emits the warning first, then Completed.
     expect(eventsOf(plan)).toEqual([
-      { eventType: 'Normal', reason: 'Completed', message: 'Job completed' },
       { eventType: 'Warning', reason: 'TooManySucceededPods', message: 'Too many succeeded pods running after completion count reached' },
+      { eventType: 'Normal', reason: 'Completed', message: 'Job completed' },
     ])
   })
 

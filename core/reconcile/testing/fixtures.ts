@@ -565,7 +565,8 @@ function transition(p: Pod, event: PodEvent, now: string): Pod | undefined {
         conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
       })
     case 'Succeed':
-      if (terminal || phase === 'Pending' || deleting) return p
+      // A quick pod may start and finish between two looks.
+      if (terminal || deleting) return p
       return finished(true, 0)
     case 'Fail':
       if (terminal || deleting) return p
@@ -583,6 +584,30 @@ function transition(p: Pod, event: PodEvent, now: string): Pod | undefined {
       return event.succeeded === true ? finished(true, 0) : finished(false, 143)
     case 'Vanish':
       return (p.metadata.finalizers ?? []).length === 0 ? undefined : p
+  }
+}
+
+/** Whether `event` would change this pod (so random histories can pick pods it applies to). */
+export function eventApplies(p: Pod, event: PodEvent): boolean {
+  const phase = p.status?.phase
+  const terminal = isTerminalPhase(p)
+  const deleting = p.metadata.deletionTimestamp !== undefined
+  switch (event._tag) {
+    case 'Start':
+      return phase === 'Pending' && !deleting
+    case 'Ready':
+      return phase === 'Running' && !deleting && !(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false)
+    case 'Succeed':
+    case 'Fail':
+      return !terminal && !deleting
+    case 'Restart':
+      return phase === 'Running' && !deleting
+    case 'Delete':
+      return !deleting
+    case 'Terminate':
+      return deleting && !terminal
+    case 'Vanish':
+      return (p.metadata.finalizers ?? []).length === 0
   }
 }
 

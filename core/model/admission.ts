@@ -6,7 +6,7 @@
  */
 import type { Either } from 'fp-ts/lib/Either.js'
 import { left, right } from 'fp-ts/lib/Either.js'
-import type { JobManifest } from './codecs.js'
+import type { JobManifest } from './manifest.js'
 import { decodeJobForAdmission } from './decode.js'
 import type { CreateOptions } from './defaults.js'
 import { prepareJobForCreate, prepareJobForUpdate } from './defaults.js'
@@ -29,13 +29,17 @@ export interface Admitted {
   readonly warnings: ReadonlyArray<string>
 }
 
-/** What the manifest said that the `Job` type cannot hold (omitted selector, omitted exit codes). */
-function manifestFacts(manifest: JobManifest, selectorGenerated: boolean): ManifestFacts {
+/** What the manifest said that the `Job` type cannot hold (omitted selector or exit codes, a bad mode). */
+function manifestFacts(manifest: JobManifest, selectorGenerated: boolean, enumErrors: ReadonlyArray<FieldError>): ManifestFacts {
   const absentValues = new Set<number>()
   ;(manifest.spec?.podFailurePolicy?.rules ?? []).forEach((rule, i) => {
     if (rule.onExitCodes !== undefined && rule.onExitCodes.values === undefined) absentValues.add(i)
   })
-  return { selectorAbsent: !selectorGenerated && manifest.spec?.selector === undefined, exitCodeValuesAbsent: absentValues }
+  return {
+    selectorAbsent: !selectorGenerated && manifest.spec?.selector === undefined,
+    exitCodeValuesAbsent: absentValues,
+    completionModeUnsupported: enumErrors.some((e) => e.path === 'spec.completionMode'),
+  }
 }
 
 function decided(job: Job, errors: ReadonlyArray<FieldError>, warnings: ReadonlyArray<string>): Either<AdmissionError, Admitted> {
@@ -55,7 +59,7 @@ export function admitJobCreate(input: unknown, options: CreateOptions): Either<A
   if (decoded._tag === 'Left') return left(badRequest(decoded.left))
   const { manifest, enumErrors } = decoded.right
   const job = prepareJobForCreate(manifest, options)
-  const facts = manifestFacts(manifest, !job.spec.manualSelector)
+  const facts = manifestFacts(manifest, !job.spec.manualSelector, enumErrors)
   return decided(job, [...enumErrors, ...validateJob(job, { facts })], validateJobWarnings(job))
 }
 
@@ -69,7 +73,7 @@ export function admitJobUpdate(old: Job, input: unknown): Either<AdmissionError,
   if (decoded._tag === 'Left') return left(badRequest(decoded.left))
   const { manifest, enumErrors } = decoded.right
   const job = prepareJobForUpdate(old, manifest)
-  const facts = manifestFacts(manifest, false)
+  const facts = manifestFacts(manifest, false, enumErrors)
   return decided(job, [...enumErrors, ...validateJobUpdate(old, job, facts)], validateJobWarnings(job, old))
 }
 

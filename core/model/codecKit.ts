@@ -7,12 +7,12 @@
  * and `openStruct` (typed fields plus pass-through JSON, for the parts of a pod the controller
  * does not interpret). `null` for a field means "absent", as Go's JSON decoding treats it.
  * Nothing here throws: inputs are inspected with own-property reads only and checked for
- * cycles and depth before they are walked.
+ * cycles and depth before they are walked. Lists and objects are in `codecContainers.ts`.
  */
 import * as t from 'io-ts'
 import { left, right } from 'fp-ts/lib/Either.js'
 import type { FieldError } from './fieldErrors.js'
-import { invalid, notSupported, required, unknownField } from './fieldErrors.js'
+import { invalid, notSupported, required } from './fieldErrors.js'
 import type { Json, JsonObject } from './types.js'
 
 /** An io-ts validation error that carries the field error to report. */
@@ -40,6 +40,12 @@ export interface DecodeMode {
 const LIST_MARK = Symbol('list')
 const MAP_MARK = Symbol('map')
 type Marked = { readonly [LIST_MARK]?: true; readonly [MAP_MARK]?: true }
+
+/** Marks a codec as a list or map, so that paths print its keys as `[key]`. */
+export function markAsCollection<C extends object>(codec: C, kind: 'list' | 'map'): C {
+  Object.defineProperty(codec, kind === 'list' ? LIST_MARK : MAP_MARK, { value: true })
+  return codec
+}
 
 const isListOrMap = (d: t.Decoder<unknown, unknown>): boolean => {
   const m = d as unknown as Marked
@@ -96,10 +102,12 @@ export function isPlainObject(u: unknown): u is Record<string, unknown> {
   return proto === Object.prototype || proto === null
 }
 
-const ownValue = (o: Record<string, unknown>, k: string): unknown => {
+/** An own data property of an object (getters are never called). */
+export const ownField = (o: Record<string, unknown>, k: string): unknown => {
   const d = Object.getOwnPropertyDescriptor(o, k)
   return d !== undefined && 'value' in d ? d.value : undefined
 }
+const ownValue = ownField
 
 /** Own enumerable string keys whose property is a plain data property. */
 const dataKeys = (o: Record<string, unknown>): string[] =>
@@ -232,153 +240,3 @@ export const requiredEnum = <A extends string>(values: ReadonlyArray<A>, mode: D
 export const optionalEnum = <A extends string>(values: ReadonlyArray<A>, mode: DecodeMode, options: EnumOptions = {}) =>
   enumCodec<A, undefined>(values, mode, options, undefined)
 
-// ---------------------------------------------------------------------------------------
-// Containers
-
-const collect = (errors: t.ValidationError[], v: t.Validation<unknown>): unknown => {
-  if (v._tag === 'Left') {
-    errors.push(...v.left)
-    return undefined
-  }
-  return v.right
-}
-
-const entry = (c: t.Context, key: string, type: AnyDecoder, actual: unknown): t.Context => [...c, { key, type, actual }]
-
-/** A list of `item`. */
-export function list<D extends AnyDecoder>(item: D): t.Type<ReadonlyArray<DecodedOf<D>>, ReadonlyArray<DecodedOf<D>>, unknown> {
-  const codec = build<ReadonlyArray<DecodedOf<D>>>(`array<${item.name}>`, (u, c) => {
-    if (!Array.isArray(u)) return typeMismatch(u, c, 'array')
-    const errors: t.ValidationError[] = []
-    const out: unknown[] = []
-    for (let i = 0; i < u.length; i++) {
-      const v = ownValue(u as unknown as Record<string, unknown>, String(i))
-      out.push(collect(errors, item.validate(v, entry(c, String(i), item, v))))
-    }
-    return errors.length > 0 ? left(errors) : right(out as ReadonlyArray<DecodedOf<D>>)
-  })
-  Object.defineProperty(codec, LIST_MARK, { value: true })
-  return codec
-}
-
-/** A `map[string]string` (labels, annotations, node selectors). */
-export const stringMap = (() => {
-  const codec = build<Readonly<Record<string, string>>>('map<string,string>', (u, c) => {
-    if (!isPlainObject(u)) return typeMismatch(u, c, 'object')
-    const errors: t.ValidationError[] = []
-    const out: Array<[string, string]> = []
-    for (const k of Object.keys(u)) {
-      const v = ownValue(u, k)
-      const s = collect(errors, str.validate(v, entry(c, k, str, v)))
-      if (typeof s === 'string') out.push([k, s])
-    }
-    return errors.length > 0 ? left(errors) : right(Object.fromEntries(out))
-  })
-  Object.defineProperty(codec, MAP_MARK, { value: true })
-  return codec
-})()
-
-type Props = { readonly [k: string]: AnyDecoder }
-
-/** The decoded object of `P`, all fields optional except `R`. */
-export type StructOf<P extends Props, R extends keyof P> = { readonly [K in Exclude<keyof P, R>]?: DecodedOf<P[K]> } & {
-  readonly [K in R]: DecodedOf<P[K]>
-}
-
-/** Options of `struct`. */
-export interface StructOptions<R> {
-  /** Fields that must be present: their decoder also runs on an absent value (to report it). */
-  readonly required?: ReadonlyArray<R>
-  /** Extra checks on the decoded object (cross-field rules), given the input object too. */
-  readonly refine?: (
-    value: Record<string, unknown>,
-    context: t.Context,
-    input: Record<string, unknown>,
-  ) => t.Validation<Record<string, unknown>>
-}
-
-function decodeFields<P extends Props>(
-  u: Record<string, unknown>,
-  c: t.Context,
-  props: P,
-  requiredKeys: ReadonlyArray<keyof P>,
-  onUnknown: (k: string, v: unknown, errors: t.ValidationError[], out: Array<[string, unknown]>) => void,
-): t.Validation<Record<string, unknown>> {
-  const errors: t.ValidationError[] = []
-  const out: Array<[string, unknown]> = []
-  for (const k of Object.keys(u)) {
-    const v = ownValue(u, k)
-    const codec = Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined
-    if (codec === undefined) onUnknown(k, v, errors, out)
-    else if (v !== null && v !== undefined) {
-      const decoded = collect(errors, codec.validate(v, entry(c, k, codec, v)))
-      if (decoded !== undefined) out.push([k, decoded])
-    }
-  }
-  for (const k of requiredKeys) {
-    const key = String(k)
-    const v = ownValue(u, key)
-    const codec = props[key]
-    if ((v === null || v === undefined) && codec !== undefined) {
-      const decoded = collect(errors, codec.validate(undefined, entry(c, key, codec, undefined)))
-      if (decoded !== undefined) out.push([key, decoded])
-    }
-  }
-  return errors.length > 0 ? left(errors) : right(Object.fromEntries(out))
-}
-
-const refined = (
-  v: t.Validation<Record<string, unknown>>,
-  c: t.Context,
-  input: Record<string, unknown>,
-  refine: StructOptions<unknown>['refine'],
-): t.Validation<Record<string, unknown>> => {
-  if (refine === undefined) return v
-  const extra = refine(v._tag === 'Right' ? v.right : {}, c, input)
-  if (v._tag === 'Right') return extra
-  return extra._tag === 'Left' ? left([...v.left, ...extra.left]) : v
-}
-
-/** An own data property of an object (getters are never called). */
-export const ownField = (o: Record<string, unknown>, k: string): unknown => ownValue(o, k)
-
-/** An object with known fields; unknown fields are rejected or kept according to `mode`. */
-export function struct<P extends Props, R extends keyof P = never>(
-  name: string,
-  props: P,
-  mode: DecodeMode,
-  options: StructOptions<R> = {},
-): t.Type<StructOf<P, R>, StructOf<P, R>, unknown> {
-  return build<StructOf<P, R>>(name, (u, c) => {
-    if (!isPlainObject(u)) return typeMismatch(u, c, 'object')
-    const v = decodeFields(u, c, props, options.required ?? [], (k, value, errors, out) => {
-      if (mode.unknownFields === 'reject') {
-        const ctx = entry(c, k, t.never, value)
-        const e: KubeValidationError = { value, context: ctx, message: 'unknown field', fieldError: unknownField(pathOf(ctx)) }
-        errors.push(e)
-      } else if (value !== undefined) {
-        const decoded = collect(errors, json.validate(value, entry(c, k, json, value)))
-        if (decoded !== undefined) out.push([k, decoded])
-      }
-    })
-    return refined(v, c, u, options.refine) as t.Validation<StructOf<P, R>>
-  })
-}
-
-/** An object with typed fields whose other fields are kept as JSON (pod-template parts). */
-export function openStruct<P extends Props, R extends keyof P = never>(
-  name: string,
-  props: P,
-  options: StructOptions<R> = {},
-): t.Type<StructOf<P, R> & { readonly [other: string]: Json | undefined }, StructOf<P, R> & { readonly [other: string]: Json | undefined }, unknown> {
-  type Out = StructOf<P, R> & { readonly [other: string]: Json | undefined }
-  return build<Out>(name, (u, c) => {
-    if (!isPlainObject(u)) return typeMismatch(u, c, 'object')
-    const v = decodeFields(u, c, props, options.required ?? [], (k, value, errors, out) => {
-      if (value === undefined) return
-      const decoded = collect(errors, json.validate(value, entry(c, k, json, value)))
-      if (decoded !== undefined) out.push([k, decoded])
-    })
-    return refined(v, c, u, options.refine) as t.Validation<Out>
-  })
-}

@@ -12,7 +12,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import { left, right } from 'fp-ts/lib/Either.js'
 import type { DecodeMode } from './codecKit.js'
 import { isEnumFailure, isKubeValidationError, pathOf } from './codecKit.js'
-import type { JobManifest } from './codecs.js'
+import type { JobManifest } from './manifest.js'
 import { jobCodec, podCodec } from './codecs.js'
 import type { FieldError } from './fieldErrors.js'
 import { invalid } from './fieldErrors.js'
@@ -29,7 +29,7 @@ export type {
   PodSpecManifest,
   PodTemplateSpecManifest,
   SuccessPolicyManifest,
-} from './codecs.js'
+} from './manifest.js'
 
 const STRICT: DecodeMode = { unknownFields: 'reject', enums: 'strict' }
 const FALLBACK: DecodeMode = { unknownFields: 'reject', enums: 'fallback' }

@@ -9,7 +9,7 @@ import type {
   PodFailurePolicyManifest,
   PodFailurePolicyRuleManifest,
   PodSpecManifest,
-} from './codecs.js'
+} from './manifest.js'
 import { jsonEqual } from './equality.js'
 import { formatTime } from './time.js'
 import type {

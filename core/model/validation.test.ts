@@ -119,6 +119,11 @@ const cases: ReadonlyArray<readonly [string, Patch, ReadonlyArray<string>]> = [
   ['R35: an empty managedBy', { spec: { managedBy: '' } }, ['spec.managedBy: Required value']],
   // Completion mode and indexes
   ['R36: an unknown completionMode', { spec: { completionMode: 'Sometimes' } }, ['spec.completionMode: Unsupported value: "Sometimes": supported values: "NonIndexed", "Indexed"']],
+  [
+    'R36: an unknown completionMode does not also trigger the NonIndexed-only rules of R41',
+    { spec: { completionMode: 'Sometimes', backoffLimitPerIndex: 1 } },
+    ['spec.completionMode: Unsupported value: "Sometimes": supported values: "NonIndexed", "Indexed"'],
+  ],
   ['R37: Indexed without completions', { spec: { completionMode: 'Indexed', parallelism: 2 } }, ['spec.completions: Required value: when completion mode is Indexed']],
   [
     'R37: Indexed parallelism above 100000',

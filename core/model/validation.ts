@@ -32,6 +32,11 @@ export interface ManifestFacts {
   readonly selectorAbsent?: boolean
   /** Indexes of pod-failure-policy rules whose `onExitCodes.values` was absent (shown as `null`, R46). */
   readonly exitCodeValuesAbsent?: ReadonlySet<number>
+  /**
+   * `spec.completionMode` held an unsupported value (reported by decoding; the Job holds the
+   * default): like the API server, do not also apply the NonIndexed-only rules of R41.
+   */
+  readonly completionModeUnsupported?: boolean
 }
 
 /** Options of `validateJob`. */
@@ -101,7 +106,7 @@ function validateGeneratedSelector(job: Job, requirePrefixedLabels: boolean, fac
 }
 
 /** R36–R41: completion mode, Indexed limits, per-index back-off. */
-function validateCompletionMode(spec: JobSpec, path: string): FieldError[] {
+function validateCompletionMode(spec: JobSpec, path: string, facts: ManifestFacts): FieldError[] {
   const errs: FieldError[] = []
   const mode: string = spec.completionMode
   if (mode !== 'NonIndexed' && mode !== 'Indexed') errs.push(notSupported(child(path, 'completionMode'), mode, ['NonIndexed', 'Indexed']))
@@ -128,7 +133,7 @@ function validateCompletionMode(spec: JobSpec, path: string): FieldError[] {
       }
     }
   }
-  if (mode === 'NonIndexed') {
+  if (mode === 'NonIndexed' && facts.completionModeUnsupported !== true) {
     if (backoffLimitPerIndex !== undefined) {
       errs.push(invalid(child(path, 'backoffLimitPerIndex'), backoffLimitPerIndex, 'requires indexed completion mode'))
     }
@@ -170,7 +175,7 @@ function validateJobSpecFields(spec: JobSpec, path: string, facts: ManifestFacts
     if (spec.backoffLimitPerIndex === undefined) errs.push(required(child(path, 'backoffLimitPerIndex'), 'when maxFailedIndexes is specified'))
   }
   errs.push(...validateManagedBy(spec.managedBy, child(path, 'managedBy')))
-  errs.push(...validateCompletionMode(spec, path))
+  errs.push(...validateCompletionMode(spec, path, facts))
   errs.push(...validatePodFailurePolicy(spec, child(path, 'podFailurePolicy'), facts.exitCodeValuesAbsent))
   errs.push(...validateSuccessPolicy(spec, child(path, 'successPolicy')))
   errs.push(...validatePodReplacementPolicy(spec, child(path, 'podReplacementPolicy')))

@@ -66,16 +66,19 @@ function failByBackoffLimit(context: SyncContext): FinishDecision | undefined {
   const limit = context.job.spec.backoffLimit
   const tooManyFailures = context.failed > limit
   const tooManyRestarts =
-    context.job.spec.template.spec.restartPolicy === 'OnFailure' && restartLimitReached(context.activePods, limit)
+    context.job.spec.template.spec.restartPolicy === 'OnFailure' && restartLimitReached(context.pods, limit)
   return tooManyFailures || tooManyRestarts ? failed('BackoffLimitExceeded', BACKOFF_LIMIT_EXCEEDED_MESSAGE) : undefined
 }
 
-/** R131: in-place restarts of running and pending pods count toward the limit. */
-function restartLimitReached(activePods: ReadonlyArray<Pod>, limit: number): boolean {
+/**
+ * R131: in-place restarts of every `Pending` or `Running` pod of the Job count toward the
+ * limit, terminating ones included (upstream's `pastBackoffLimitOnFailure` looks at all pods).
+ */
+function restartLimitReached(pods: ReadonlyArray<Pod>, limit: number): boolean {
   let restarts = 0
-  for (const pod of activePods) {
+  for (const pod of pods) {
     const phase = pod.status?.phase
-    if (phase === 'Running' || phase === 'Pending' || phase === undefined) restarts += restartCountSum(pod)
+    if (phase === 'Running' || phase === 'Pending') restarts += restartCountSum(pod)
   }
   return limit === 0 ? restarts > 0 : restarts >= limit
 }

@@ -134,6 +134,13 @@ describe('reconcile: failed pods and backoffLimit (R130–R132)', () => {
     expect(trueConditionTypes(reconcile(job, [pod(job, 'Running')], at(10)).status)).toEqual([])
   })
 
+  it('R131: restarts of every Pending or Running pod count, terminating ones included', () => {
+    // Upstream sums over all pods of the Job whose phase is Pending or Running (pastBackoffLimitOnFailure).
+    const job = makeJob({ restartPolicy: 'OnFailure', spec: { completions: 5, parallelism: 2, backoffLimit: 2 }, status: runningStatus({ active: 1, terminating: 1 }) })
+    const plan = reconcile(job, [pod(job, 'Running', { restartCount: 1 }), pod(job, 'Terminating', { restartCount: 1 })], at(10))
+    expect(conditionOf(plan.status, 'FailureTarget')).toMatchObject({ reason: 'BackoffLimitExceeded', message: BACKOFF_LIMIT_MESSAGE })
+  })
+
   it('R131: restarts of pods that are not Pending or Running do not count', () => {
     const job = makeJob({ restartPolicy: 'OnFailure', spec: { completions: 2, parallelism: 2, backoffLimit: 2 }, status: runningStatus() })
     const plan = reconcile(job, [pod(job, 'Succeeded', { restartCount: 5 }), pod(job, 'Running', { restartCount: 1 })], at(10))

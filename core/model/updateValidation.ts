@@ -21,9 +21,10 @@ function immutableField(path: string, next: unknown, previous: unknown, shown: J
 
 /** R59: apimachinery's `ValidateObjectMetaUpdate` (name, namespace, uid, creation and deletion data). */
 export function validateObjectMetaUpdate(next: ObjectMeta, previous: ObjectMeta, path = 'metadata'): FieldError[] {
-  const field = (name: keyof ObjectMeta, zero: Json): FieldError[] => {
-    const value = next[name] as Json | undefined
-    return immutableField(`${path}.${name}`, value ?? zero, (previous[name] as Json | undefined) ?? zero, value ?? zero)
+  type Field = 'name' | 'namespace' | 'uid' | 'creationTimestamp' | 'deletionTimestamp' | 'deletionGracePeriodSeconds'
+  const field = (name: Field, zero: Json): FieldError[] => {
+    const value = next[name] ?? zero
+    return immutableField(`${path}.${name}`, value, previous[name] ?? zero, value)
   }
   return [
     ...field('name', ''),

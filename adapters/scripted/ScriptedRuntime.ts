@@ -426,7 +426,10 @@ export function make(
     const store: JobStoreService = yield* JobStore
     const tracked = new Map<string, Tracked>()
     const attempts = new Map<string, number>()
-    const view = yield* SubscriptionRef.make<ReadonlyMap<string, Pod>>(new Map())
+    // The view is one Map updated in place (copying it per event made a Job's lifetime
+    // quadratic in its pods); every update is published so that waiters look again.
+    const viewPods = new Map<string, Pod>()
+    const view = yield* SubscriptionRef.make<ReadonlyMap<string, Pod>>(viewPods)
     let running = false
 
     const notFound = (key: ObjectKey) => new NotFound({ kind: 'Pod', namespace: key.namespace, name: key.name })
@@ -439,22 +442,16 @@ export function make(
 
     /** Records a version of a tracked pod in the view, unless it is older than the one there. */
     const observe = (pod: Pod): Effect.Effect<void> =>
-      SubscriptionRef.update(view, (pods) => {
+      Effect.suspend(() => {
         const k = keyString(podKey(pod))
-        const known = pods.get(k)
-        if (!tracked.has(k) || (known !== undefined && isOlder(pod, known))) return pods
-        const next = new Map(pods)
-        next.set(k, pod)
-        return next
+        const known = viewPods.get(k)
+        if (!tracked.has(k) || (known !== undefined && isOlder(pod, known))) return Effect.void
+        viewPods.set(k, pod)
+        return SubscriptionRef.set(view, viewPods)
       })
 
     const forget = (k: string): Effect.Effect<void> =>
-      SubscriptionRef.update(view, (pods) => {
-        if (!pods.has(k)) return pods
-        const next = new Map(pods)
-        next.delete(k)
-        return next
-      })
+      Effect.suspend(() => (viewPods.delete(k) ? SubscriptionRef.set(view, viewPods) : Effect.void))
 
     /** Applies a step to a pod's status and writes it. */
     const apply = (key: ObjectKey, action: string, transition: Transition): Effect.Effect<Pod, ScriptedRuntimeError> =>

@@ -4,6 +4,7 @@
  * Pure arithmetic on failure counts and finish times; `now` is always passed in. The job-level
  * record (R127) lives in the shell's memory; this module only computes its next value.
  */
+import { BACKOFF_BASE_ANNOTATION, BACKOFF_CAP_ANNOTATION, parsePositiveSeconds } from '../model/annotations.js'
 import type { ContainerStatus, Job, Pod } from '../model/types.js'
 import { parseTime } from '../model/time.js'
 import {
@@ -25,17 +26,12 @@ export const DOCUMENTED_BACKOFF: BackoffSettings = Object.freeze({ baseMs: 10_00
 /** Upstream's code values (R126): 10 s doubling, capped at 10 minutes. */
 export const UPSTREAM_BACKOFF: BackoffSettings = Object.freeze({ baseMs: 10_000, capMs: 600_000 })
 
-/** Job annotation overriding the back-off base, in whole positive seconds. */
-export const BACKOFF_BASE_ANNOTATION = 'job-reconciler.io/backoff-base-seconds'
-
-/** Job annotation overriding the back-off cap, in whole positive seconds. */
-export const BACKOFF_CAP_ANNOTATION = 'job-reconciler.io/backoff-cap-seconds'
+export { BACKOFF_BASE_ANNOTATION, BACKOFF_CAP_ANNOTATION } from '../model/annotations.js'
 
 /** Whole positive seconds as milliseconds, or `undefined` for anything else. */
 function positiveSecondsMs(text: string | undefined): number | undefined {
-  if (text === undefined || !/^[0-9]+$/.test(text)) return undefined
-  const ms = Number(text) * 1000
-  return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined
+  const seconds = text === undefined ? undefined : parsePositiveSeconds(text)
+  return seconds === undefined ? undefined : seconds * 1000
 }
 
 /**

@@ -114,7 +114,8 @@ function jobStatusCodec(mode: DecodeMode) {
   const condition = struct(
     'JobCondition',
     {
-      type: requiredEnum(['Suspended', 'Complete', 'Failed', 'FailureTarget', 'SuccessCriteriaMet'] as const, strictEnums, 'Complete'),
+      // Other controllers (an external `managedBy`) may write condition types of their own.
+      type: str,
       status: requiredEnum(CONDITION_STATUSES, strictEnums, 'Unknown'),
       lastProbeTime: time,
       lastTransitionTime: time,

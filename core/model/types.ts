@@ -166,7 +166,8 @@ export interface JobSpec {
 // ---------------------------------------------------------------------------------------
 // Job status
 
-export type JobConditionType = 'Suspended' | 'Complete' | 'Failed' | 'FailureTarget' | 'SuccessCriteriaMet'
+/** The controller's condition types; other controllers may add types of their own. */
+export type JobConditionType = 'Suspended' | 'Complete' | 'Failed' | 'FailureTarget' | 'SuccessCriteriaMet' | (string & {})
 
 export interface JobCondition {
   readonly type: JobConditionType

@@ -12,7 +12,7 @@ import { TRACKING_FINALIZER, COMPLETION_INDEX_ANNOTATION } from '../model/wellKn
 import type { Action } from './actions.js'
 import type { Reconciliation } from './options.js'
 import { reconcile } from './reconcile.js'
-import { T0, advance, applyPlan, eventApplies, jobOf, newWorld, podEvent, podsEvent, withSpec, type World } from './testing/fixtures.js'
+import { T0, advance, applyPlan, eventApplies, jobOf, newWorld, pod, podEvent, podsEvent, withSpec, type World } from './testing/fixtures.js'
 import { ignoredByPolicy, jobFromShape, normalizeShape, scenarioArb, type JobShape, type Scenario } from './testing/scenarios.js'
 
 /** What the ground truth says a pod released by a plan must have been counted as. */
@@ -83,20 +83,32 @@ function simulate(scenario: Scenario): Violation[] {
         world = podEvent(world, candidates[step.pick % candidates.length]!.metadata.uid ?? '', step.event)
         break
       }
+      case 'orphan':
+        // R171: an orphan matching the selector is adopted and counted like any other pod.
+        if (shape.mode === 'Indexed') break
+        world = { ...world, pods: [...world.pods, pod(jobOf(world), step.state, { name: `orphan-${stepNumber}`, owner: 'none', finalizer: false, createdAt: world.nowMs - 2000, finishedAt: world.nowMs - 1000 })] }
+        break
       case 'startAll':
         world = podsEvent(world, () => true, { _tag: 'Start' })
         break
       case 'sync': {
         const input = world
         const job = jobOf(input)
-        const plan = reconcile(job, input.pods, input.nowMs, input.backoff === undefined ? {} : { backoff: input.backoff })
-        const again = reconcile(job, input.pods, input.nowMs, input.backoff === undefined ? {} : { backoff: input.backoff })
+        const options = { ...(input.backoff === undefined ? {} : { backoff: input.backoff }), ...(step.unsatisfied ? { expectationsSatisfied: false } : {}) }
+        const plan = reconcile(job, input.pods, input.nowMs, options)
+        const again = reconcile(job, input.pods, input.nowMs, options)
         try {
           expect(again).toEqual(plan)
         } catch {
           fail('deterministic', `${where}: two reconciles of the same input differ`)
         }
-        checkPlan(shape, job, input, plan, where, fail)
+        checkPlan(shape, job, input, plan, step.unsatisfied, where, fail)
+        if (step.unsatisfied) {
+          // R89/R159: nothing is created and only a finishing Job's pods are deleted.
+          if (plan.actions.some((a) => a._tag === 'CreatePod' || (a._tag === 'DeletePod' && a.reason !== 'JobFinished'))) {
+            fail('unsatisfied expectations: no creation, no excess or suspend deletion', `${where}`)
+          }
+        }
         for (const pod of input.pods) {
           const index = indexOf(pod)
           if (tracked(pod) && pod.status?.phase === 'Succeeded' && index !== undefined) succeededIndexesSeen.add(index)
@@ -125,7 +137,7 @@ function simulate(scenario: Scenario): Violation[] {
         lastRequeue = plan.requeueAfterMs
         if (world.job !== undefined) {
           checkStore(shape, world, ledger, succeededIndexesSeen, where, fail)
-          if (count === plan.actions.length) checkQuiet(shape, world, where, fail)
+          if (count === plan.actions.length && !step.unsatisfied) checkQuiet(shape, world, where, fail)
         }
         break
       }
@@ -135,7 +147,15 @@ function simulate(scenario: Scenario): Violation[] {
 }
 
 /** Invariants of one plan against its input. */
-function checkPlan(shape: JobShape, job: Job, input: World, plan: Reconciliation, where: string, fail: (p: string, d: string) => void): void {
+function checkPlan(
+  shape: JobShape,
+  job: Job,
+  input: World,
+  plan: Reconciliation,
+  unsatisfied: boolean,
+  where: string,
+  fail: (p: string, d: string) => void,
+): void {
   const creates = plan.actions.filter((a) => a._tag === 'CreatePod').length
   const inputTypes = trueTypes(job.status)
   const planTypes = trueTypes(plan.status)
@@ -149,7 +169,8 @@ function checkPlan(shape: JobShape, job: Job, input: World, plan: Reconciliation
   const parallelism = job.spec.parallelism
   const active = plan.status.active ?? 0
   const workQueueAfterSuccess = shape.mode === 'WorkQueue' && (plan.status.succeeded ?? 0) > 0
-  if (!workQueueAfterSuccess && active > parallelism) fail('active never exceeds parallelism', `${where}: active ${active} > ${parallelism}`)
+  // Pod management only runs with satisfied expectations (R159): until then nothing is deleted.
+  if (!workQueueAfterSuccess && !unsatisfied && active > parallelism) fail('active never exceeds parallelism', `${where}: active ${active} > ${parallelism}`)
   if (creates > 0 && job.spec.podReplacementPolicy === 'Failed' && active + (plan.status.terminating ?? 0) > parallelism) {
     fail('with podReplacementPolicy Failed, creations keep active + terminating within parallelism', `${where}: ${active} + ${plan.status.terminating} > ${parallelism}`)
   }
@@ -158,9 +179,11 @@ function checkPlan(shape: JobShape, job: Job, input: World, plan: Reconciliation
     if (active > Math.max(remaining, 0)) fail('never more active pods than remaining completions', `${where}: active ${active}, remaining ${remaining}`)
   }
   for (const action of plan.actions) {
-    if (action._tag === 'AdoptPod' || action._tag === 'ReleasePod') fail('no adoption or release without label changes', `${where}: ${action._tag}`)
+    if (action._tag === 'ReleasePod') fail('no release without label changes', `${where}`)
+    if (action._tag !== 'AdoptPod') continue
+    const orphan = input.pods.find((p) => p.metadata.uid === action.podUid)
+    if (orphan === undefined || (orphan.metadata.ownerReferences ?? []).length > 0) fail('only orphans are adopted', `${where}: ${action.podName}`)
   }
-  void input
 }
 
 /** The ledger: what each pod whose finalizer went away must have been counted as (R109, R114). */
@@ -178,11 +201,12 @@ function recordReleases(
   const failing = trueTypes(plan.status).has('FailureTarget')
   const replaceOnlyFailed = job.spec.podReplacementPolicy === 'Failed'
   const completions = job.spec.completions ?? 0
+  const adopted = new Set(applied.filter((a) => a._tag === 'AdoptPod').map((a) => a.podUid))
   for (const action of applied) {
     if (action._tag !== 'RemoveTrackingFinalizer') continue
     if (ledger.has(action.podUid)) continue
     const pod = input.pods.find((p) => p.metadata.uid === action.podUid)
-    if (pod === undefined || !tracked(pod)) {
+    if (pod === undefined || !(tracked(pod) || adopted.has(action.podUid))) {
       fail('finalizers are removed only from tracked pods', `${where}: ${action.podName}`)
       continue
     }
@@ -288,7 +312,7 @@ function checkQuiet(shape: JobShape, world: World, where: string, fail: (p: stri
   fail('a second reconcile with nothing changed asks for nothing', `${where}: ${changes.map((a) => a._tag).join(', ')}`)
 }
 
-const RUNS = 200
+const RUNS = Number(process.env.RECONCILE_PROPERTY_RUNS ?? 200)
 
 function holds(property: string, filter: (shape: JobShape) => boolean = () => true) {
   fc.assert(
@@ -341,7 +365,9 @@ describe('reconcile: properties over random Jobs and pod histories', () => {
       'SuccessCriteriaMet never with FailureTarget (R61)',
       'finalizers are removed only from tracked pods',
       'a finishing Job is never given a pod',
-      'no adoption or release without label changes',
+      'no release without label changes',
+      'only orphans are adopted',
+      'unsatisfied expectations: no creation, no excess or suspend deletion',
     ]) {
       holds(property)
     }

@@ -118,8 +118,13 @@ export function jobFromShape(raw: JobShape): Job {
 
 /** One thing that happens in a random history. */
 export type Step =
-  /** Reconcile and apply the plan; `cut` (when set) stops the applier after `cut mod (n+1)` actions. */
-  | { readonly kind: 'sync'; readonly cut: number | null }
+  /**
+   * Reconcile and apply the plan; `cut` (when set) stops the applier after `cut mod (n+1)`
+   * actions; `unsatisfied` reconciles as if the caller still waited for its own pod changes (R159).
+   */
+  | { readonly kind: 'sync'; readonly cut: number | null; readonly unsatisfied: boolean }
+  /** An orphan pod matching the Job's selector appears (NonIndexed and work-queue Jobs only). */
+  | { readonly kind: 'orphan'; readonly state: 'Running' | 'Succeeded' | 'Failed' }
   /** Something happens to the `pick mod n`-th of the n pods of the store it can happen to. */
   | { readonly kind: 'pod'; readonly pick: number; readonly event: PodEvent }
   /** The kubelet starts every pending pod. */
@@ -147,7 +152,13 @@ export const podEventArb: fc.Arbitrary<PodEvent> = fc.oneof(
 )
 
 export const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 6, arbitrary: fc.option(fc.nat(40), { freq: 4 }).map((cut): Step => ({ kind: 'sync', cut })) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .record({ cut: fc.option(fc.nat(40), { freq: 4 }), unsatisfied: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) })
+      .map(({ cut, unsatisfied }): Step => ({ kind: 'sync', cut, unsatisfied })),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('Running' as const, 'Succeeded' as const, 'Failed' as const).map((state): Step => ({ kind: 'orphan', state })) },
   { weight: 8, arbitrary: fc.record({ pick: fc.nat(50), event: podEventArb }).map(({ pick, event }): Step => ({ kind: 'pod', pick, event })) },
   { weight: 2, arbitrary: fc.constant<Step>({ kind: 'startAll' }) },
   {

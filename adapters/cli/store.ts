@@ -1,0 +1,121 @@
+/**
+ * `--store`: which `JobStore` backend a command talks to.
+ *
+ * - `memory`: the embedded store, empty at start and gone at exit (the default of `jobctl run`).
+ * - `file:DIR`: the file store in DIR (the default of every other command: `file:./.jobctl`).
+ * - `kube` or `kube:CONTEXT`: a Kubernetes API server from the kubeconfig (current or named context).
+ *
+ * The file and Kubernetes backends are loaded when asked for, from `adapters/file/FileStore.ts`
+ * (`layer(dir)`) and `adapters/kubernetes/KubernetesStore.ts` (`layer({ context })`), each a
+ * `Layer` providing `JobStore`. A build without one says so in one line.
+ */
+import { Effect, Either, Layer } from 'effect'
+import type { Context, Scope } from 'effect'
+import * as MemoryStore from '../memory/MemoryStore.js'
+import type { JobStore } from '../ports/JobStore.js'
+import { StoreUnavailableError } from './errors.js'
+
+/** A parsed `--store` value. */
+export type StoreSpec =
+  | { readonly _tag: 'Memory' }
+  | { readonly _tag: 'File'; readonly dir: string }
+  | { readonly _tag: 'Kube'; readonly context?: string }
+
+/** The file store directory when none is given. */
+export const DEFAULT_FILE_STORE_DIR = './.jobctl'
+
+/** The environment variable that changes the default `--store`. */
+export const STORE_ENV = 'JOBCTL_STORE'
+
+/** Reads a `--store` value. */
+export function parseStoreSpec(text: string): Either.Either<StoreSpec, string> {
+  if (text === 'memory') return Either.right({ _tag: 'Memory' })
+  if (text === 'file') return Either.right({ _tag: 'File', dir: DEFAULT_FILE_STORE_DIR })
+  if (text.startsWith('file:')) {
+    const dir = text.slice('file:'.length)
+    return dir === '' ? Either.left('--store file:DIR needs a directory') : Either.right({ _tag: 'File', dir })
+  }
+  if (text === 'kube') return Either.right({ _tag: 'Kube' })
+  if (text.startsWith('kube:')) {
+    const context = text.slice('kube:'.length)
+    return Either.right(context === '' ? { _tag: 'Kube' } : { _tag: 'Kube', context })
+  }
+  return Either.left(`invalid argument "${text}" for "--store" flag: expected memory, file:DIR or kube[:CONTEXT]`)
+}
+
+/** The spec as the user would write it. */
+export function formatStoreSpec(spec: StoreSpec): string {
+  switch (spec._tag) {
+    case 'Memory':
+      return 'memory'
+    case 'File':
+      return `file:${spec.dir}`
+    case 'Kube':
+      return spec.context === undefined ? 'kube' : `kube:${spec.context}`
+  }
+}
+
+/** A way to get the layer for a store; tests pass their own to share one memory store. */
+export type StoreResolver = (spec: StoreSpec) => Effect.Effect<Layer.Layer<JobStore>, StoreUnavailableError>
+
+/** Builds a store's layer into a context for the life of the scope; failures become one line. */
+export function buildStore(spec: StoreSpec, resolve: StoreResolver): Effect.Effect<Context.Context<JobStore>, StoreUnavailableError, Scope.Scope> {
+  return Effect.flatMap(resolve(spec), (layer) =>
+    Layer.build(layer).pipe(
+      Effect.catchAllCause((cause) =>
+        Effect.fail(new StoreUnavailableError({ store: formatStoreSpec(spec), reason: causeMessage(cause) })),
+      ),
+    ),
+  )
+}
+
+function causeMessage(cause: unknown): string {
+  const text = String(cause)
+  return text.split('\n')[0] ?? text
+}
+
+/** The backends of this build: memory always; file and Kubernetes when their modules are present. */
+export const defaultResolver: StoreResolver = (spec) => {
+  switch (spec._tag) {
+    case 'Memory':
+      return Effect.succeed(MemoryStore.layer)
+    case 'File':
+      return loadBackend(spec, 'the file store', '../file/FileStore.js', (layer) => layer(spec.dir))
+    case 'Kube':
+      return loadBackend(spec, 'the Kubernetes store', '../kubernetes/KubernetesStore.js', (layer) =>
+        layer(spec.context === undefined ? {} : { context: spec.context }),
+      )
+  }
+}
+
+/** Imports a backend module by path and calls its `layer`; a missing module is "not available". */
+function loadBackend(
+  spec: StoreSpec,
+  what: string,
+  specifier: string,
+  make: (layer: (argument: unknown) => unknown) => unknown,
+): Effect.Effect<Layer.Layer<JobStore>, StoreUnavailableError> {
+  const store = formatStoreSpec(spec)
+  return Effect.tryPromise({
+    try: () => import(/* @vite-ignore */ specifier) as Promise<Record<string, unknown>>,
+    catch: (error) => {
+      const code = (error as NodeJS.ErrnoException | undefined)?.code
+      return new StoreUnavailableError({
+        store,
+        reason: code === 'ERR_MODULE_NOT_FOUND' ? `${what} is not available yet in this build` : `cannot load ${what}: ${(error as Error).message}`,
+      })
+    },
+  }).pipe(
+    Effect.flatMap((module) => {
+      const factory = module['layer']
+      if (typeof factory !== 'function') return Effect.fail(new StoreUnavailableError({ store, reason: `${what} has no layer to use` }))
+      return Effect.try({
+        try: () => make(factory as (argument: unknown) => unknown),
+        catch: (error) => new StoreUnavailableError({ store, reason: (error as Error).message }),
+      })
+    }),
+    Effect.flatMap((layer) =>
+      Layer.isLayer(layer) ? Effect.succeed(layer as Layer.Layer<JobStore>) : Effect.fail(new StoreUnavailableError({ store, reason: `${what} has no layer to use` })),
+    ),
+  )
+}

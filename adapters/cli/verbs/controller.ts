@@ -1,0 +1,88 @@
+/**
+ * `jobctl controller`: the engine as a long-lived process for a persistent store (the Job
+ * controller and the local process runtime), Prometheus metrics over HTTP, and a graceful stop
+ * on SIGTERM or SIGINT.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Effect } from 'effect'
+import type { Registry } from 'prom-client'
+import { stringFlag } from '../args.js'
+import type { Command } from '../command.js'
+import { startEngine } from '../engine.js'
+import { InputError, type UsageError } from '../errors.js'
+import { printErrorLine } from '../io.js'
+import { awaitStopSignal } from '../signals.js'
+import { formatStoreSpec } from '../store.js'
+import { usage } from './shared.js'
+
+/** Serves `/metrics` (and `/healthz`) until the scope closes; returns the bound port. */
+export function serveMetrics(registry: Registry, host: string, port: number) {
+  return Effect.acquireRelease(
+    Effect.async<Server, InputError>((resume) => {
+      const server = createServer((request, response) => {
+        if (request.url === '/healthz') {
+          response.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
+          return
+        }
+        if (request.url !== '/metrics') {
+          response.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
+          return
+        }
+        registry.metrics().then(
+          (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
+        )
+      })
+      server.once('error', (error) => resume(Effect.fail(new InputError({ message: `cannot serve metrics on ${host}:${port}: ${error.message}` }))))
+      server.listen(port, host, () => resume(Effect.succeed(server)))
+    }),
+    (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void))),
+  ).pipe(Effect.map((server) => (server.address() as AddressInfo).port))
+}
+
+const integerFlag = (text: string | undefined, name: string, min: number): Effect.Effect<number | undefined, UsageError> => {
+  if (text === undefined) return Effect.succeed(undefined)
+  const value = Number(text)
+  return Number.isInteger(value) && value >= min ? Effect.succeed(value) : usage('controller', `invalid argument "${text}" for "--${name}" flag`)
+}
+
+export const controller: Command = {
+  name: 'controller',
+  summary: 'Run the Job controller and the local pod runtime until stopped.',
+  usage: 'controller [--store STORE] [--metrics-port PORT] [flags]',
+  description:
+    'Watches the store and runs its Jobs: the controller creates their pods, the local process runtime runs them. ' +
+    'Use it with a persistent store (file:DIR or kube) and the other commands in another terminal. SIGTERM or SIGINT stop it ' +
+    "gracefully: the runtime stops its containers (SIGTERM, then SIGKILL after the pods' grace period) and the process exits 0.",
+  examples: ['# Run the controller on the default file store, metrics on port 9090', 'jobctl controller --metrics-port 9090'],
+  flags: [
+    { name: 'metrics-port', kind: 'string', placeholder: 'PORT', help: 'Serve Prometheus metrics on this port (0: any free port; default: none)' },
+    { name: 'metrics-address', kind: 'string', placeholder: 'HOST', help: 'The address metrics listen on', defaultValue: '127.0.0.1' },
+    { name: 'workers', kind: 'string', placeholder: 'N', help: 'Jobs synced in parallel', defaultValue: '5' },
+    { name: 'max-pods', kind: 'string', placeholder: 'N', help: 'Pods running at once on this machine (default: 4 per CPU)' },
+    { name: 'event-batch', kind: 'string', placeholder: 'MS', help: 'Milliseconds that merge pod events into one sync', defaultValue: '1000' },
+  ],
+  defaultStore: 'persistent',
+  run: (context) =>
+    Effect.gen(function* () {
+      const metricsPort = yield* integerFlag(stringFlag(context.args, 'metrics-port'), 'metrics-port', 0)
+      const workers = yield* integerFlag(stringFlag(context.args, 'workers'), 'workers', 1)
+      const maxPods = yield* integerFlag(stringFlag(context.args, 'max-pods'), 'max-pods', 1)
+      const eventBatchMs = (yield* integerFlag(stringFlag(context.args, 'event-batch'), 'event-batch', 0)) ?? 1000
+      if (context.store._tag === 'Memory') {
+        yield* printErrorLine('jobctl controller: the memory store lives only in this process; other jobctl commands cannot reach it')
+      }
+      const engine = yield* startEngine({
+        eventBatchMs,
+        ...(workers !== undefined ? { workers } : {}),
+        ...(maxPods !== undefined ? { maxConcurrentPods: maxPods } : {}),
+      })
+      const host = stringFlag(context.args, 'metrics-address') ?? '127.0.0.1'
+      const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(engine.controller.metrics.registry, host, metricsPort)}/metrics`
+      yield* printErrorLine(`jobctl controller: running Jobs from store ${formatStoreSpec(context.store)} on node ${engine.runtime.nodeName}${metrics}`)
+      const signal = yield* awaitStopSignal
+      yield* printErrorLine(`jobctl controller: ${signal}: stopping`)
+      return 0
+    }),
+}

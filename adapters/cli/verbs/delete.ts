@@ -1,0 +1,136 @@
+/**
+ * `jobctl delete`: deletes Jobs (by name, by selector or from manifests) with kubectl's
+ * `--cascade`, or Pods, and by default waits until they are gone.
+ */
+import { Effect, Stream } from 'effect'
+import type { Job, Pod } from '../../../core/model/types.js'
+import { JobStore, type PropagationPolicy } from '../../ports/JobStore.js'
+import { booleanFlag, listFlag, stringFlag } from '../args.js'
+import { FILENAME_FLAG, RECURSIVE_FLAG, SELECTOR_FLAG, type Command } from '../command.js'
+import { ApiError, TimeoutError, type CliError } from '../errors.js'
+import { printLine } from '../io.js'
+import { readManifests, requireJobs } from '../manifests.js'
+import { jobStates } from '../observe.js'
+import { resourceNames, type ResourceKind } from '../resources.js'
+import { api, parseDuration, resourceSelection, selectorOf, usage } from './shared.js'
+
+/** `--cascade` values, kubectl's and their deprecated boolean spellings. */
+const CASCADE: Readonly<Record<string, PropagationPolicy>> = {
+  background: 'Background',
+  foreground: 'Foreground',
+  orphan: 'Orphan',
+  true: 'Background',
+  false: 'Orphan',
+}
+
+export const deleteCommand: Command = {
+  name: 'delete',
+  summary: 'Delete Jobs or Pods by name, by label selector, or from manifests.',
+  usage: 'delete ([-f FILENAME] | TYPE [NAME...] | TYPE/NAME... | TYPE -l QUERY | TYPE --all) [flags]',
+  description:
+    "--cascade=background (the default) deletes the Job at once and its pods after; foreground deletes the pods first; orphan leaves the pods. " +
+    'Foreground and orphan deletion are finished by the controller\'s garbage collector, so with --wait a controller must be running.',
+  examples: ['# Delete the pi Job and its pods', 'jobctl delete job pi', '', '# Delete the Jobs of a manifest, keeping their pods', 'jobctl delete -f job.yaml --cascade=orphan'],
+  flags: [
+    FILENAME_FLAG,
+    RECURSIVE_FLAG,
+    SELECTOR_FLAG,
+    { name: 'all', kind: 'boolean', help: 'Delete every object of the type in the namespace' },
+    { name: 'cascade', kind: 'string', placeholder: 'background|foreground|orphan', help: 'How dependents are deleted', defaultValue: 'background' },
+    { name: 'wait', kind: 'boolean', help: 'Wait until the objects are gone', defaultValue: true },
+    { name: 'timeout', kind: 'string', placeholder: 'DURATION', help: 'How long --wait waits (0: forever)', defaultValue: '0s' },
+    { name: 'ignore-not-found', kind: 'boolean', help: 'Treat a missing object as deleted' },
+    { name: 'grace-period', kind: 'string', placeholder: 'SECONDS', help: "Pods only: seconds to let the containers stop (default: the pod's own)" },
+  ],
+  defaultStore: 'persistent',
+  run: (context) =>
+    Effect.gen(function* () {
+      const cascadeText = stringFlag(context.args, 'cascade') ?? 'background'
+      const propagationPolicy = CASCADE[cascadeText]
+      if (propagationPolicy === undefined) return yield* usage('delete', `invalid cascade value (${cascadeText}). Must be "background", "foreground", or "orphan"`)
+      const timeoutMs = parseDuration(stringFlag(context.args, 'timeout') ?? '0s')
+      if (timeoutMs === undefined) return yield* usage('delete', `invalid argument "${stringFlag(context.args, 'timeout')}" for "--timeout" flag`)
+      const graceText = stringFlag(context.args, 'grace-period')
+      const gracePeriodSeconds = graceText === undefined ? undefined : Number(graceText)
+      if (gracePeriodSeconds !== undefined && !(Number.isInteger(gracePeriodSeconds) && gracePeriodSeconds >= 0)) {
+        return yield* usage('delete', `invalid argument "${graceText}" for "--grace-period" flag`)
+      }
+      const ignoreNotFound = booleanFlag(context.args, 'ignore-not-found')
+      const store = yield* JobStore
+
+      // What to delete.
+      let kind: ResourceKind
+      let targets: ReadonlyArray<{ readonly namespace: string; readonly name: string }>
+      const inNamespace = (name: string) => ({ namespace: context.namespace, name })
+      const files = listFlag(context.args, 'filename')
+      if (files.length > 0) {
+        if (context.args.positionals.length > 0) return yield* usage('delete', 'there is no need to specify a resource type as a separate argument when passing arguments with -f')
+        const manifests = yield* requireJobs(yield* readManifests(files, booleanFlag(context.args, 'recursive'), 'delete'))
+        kind = 'Job'
+        targets = manifests.map((m) => {
+          const metadata = (m.object['metadata'] ?? {}) as Record<string, unknown>
+          const namespace = typeof metadata['namespace'] === 'string' && metadata['namespace'] !== '' ? metadata['namespace'] : context.namespace
+          return { namespace, name: String(metadata['name'] ?? '') }
+        })
+      } else {
+        const selection = yield* resourceSelection(context.args.positionals, 'delete', 'delete')
+        const selector = yield* selectorOf(context, 'delete')
+        const all = booleanFlag(context.args, 'all')
+        kind = selection.kind
+        if (selection.names.length > 0) {
+          if (selector !== undefined || all) return yield* usage('delete', 'name cannot be provided when a selector or --all is specified')
+          targets = selection.names.map(inNamespace)
+        } else if (selector !== undefined || all) {
+          const options = { namespace: context.namespace, ...(selector !== undefined ? { labelSelector: selector } : {}) }
+          const listed: ReadonlyArray<Job | Pod> = kind === 'Job' ? (yield* api(store.listJobs(options))).items : (yield* api(store.listPods(options))).items
+          targets = listed.map((o) => inNamespace(o.metadata.name ?? ''))
+          if (targets.length === 0) {
+            yield* printLine('No resources found')
+            return 0
+          }
+        } else return yield* usage('delete', 'resource(s) were provided, but no name was specified')
+      }
+
+      let failed: ApiError | undefined
+      for (const key of targets) {
+        const deleted = yield* Effect.either(
+          api(
+            kind === 'Job'
+              ? store.deleteJob(key, { propagationPolicy })
+              : store.deletePod(key, gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }),
+          ),
+        )
+        if (deleted._tag === 'Left') {
+          if (deleted.left.error._tag === 'NotFound' && ignoreNotFound) continue
+          failed = deleted.left
+          break
+        }
+        yield* printLine(`${resourceNames[kind].singular} ${JSON.stringify(key.name)} deleted`)
+        if (booleanFlag(context.args, 'wait')) yield* waitUntilGone(kind, key, timeoutMs)
+      }
+      if (failed !== undefined) return yield* Effect.fail(failed)
+      return 0
+    }),
+}
+
+function waitUntilGone(kind: ResourceKind, key: { readonly namespace: string; readonly name: string }, timeoutMs: number): Effect.Effect<void, CliError, JobStore> {
+  const gone: Effect.Effect<void, CliError, JobStore> =
+    kind === 'Job'
+      ? Stream.runDrain(Stream.takeUntil(jobStates(key), (job) => job === undefined))
+      : Effect.gen(function* () {
+          const store = yield* JobStore
+          for (;;) {
+            const pod = yield* Effect.either(store.getPod(key))
+            if (pod._tag === 'Left') {
+              if (pod.left._tag === 'NotFound') return
+              return yield* Effect.fail(new ApiError({ error: pod.left }))
+            }
+            yield* Effect.sleep('200 millis')
+          }
+        })
+  if (timeoutMs <= 0) return gone
+  return Effect.timeoutFail(gone, {
+    duration: timeoutMs,
+    onTimeout: () => new TimeoutError({ message: `timed out waiting for the condition on ${resourceNames[kind].plural.split('.')[0]}/${key.name}` }),
+  })
+}

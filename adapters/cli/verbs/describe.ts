@@ -1,0 +1,58 @@
+/** `jobctl describe`: kubectl's detail view of Jobs and Pods, with their events. */
+import { Clock, Effect } from 'effect'
+import type { Job, Pod } from '../../../core/model/types.js'
+import { JobStore, type StoredEvent } from '../../ports/JobStore.js'
+import { SELECTOR_FLAG, type Command } from '../command.js'
+import type { ApiError } from '../errors.js'
+import { describeJob, describePod } from '../printers/describe.js'
+import { print, printErrorLine } from '../io.js'
+import { byNamespaceAndName } from './get.js'
+import { api, resourceSelection, selectorOf } from './shared.js'
+
+/** The events about one object, as `kubectl describe` finds them (name, kind and uid). */
+export function eventsOf(kind: 'Job' | 'Pod', object: Job | Pod): Effect.Effect<ReadonlyArray<StoredEvent>, ApiError, JobStore> {
+  return Effect.gen(function* () {
+    const store = yield* JobStore
+    const name = object.metadata.name ?? ''
+    const events = yield* api(store.listEvents({ namespace: object.metadata.namespace ?? 'default', involvedObjectName: name }))
+    return events.filter((e) => e.involvedObject.kind === kind && e.involvedObject.name === name && (object.metadata.uid === undefined || e.involvedObject.uid === object.metadata.uid))
+  })
+}
+
+/** The `describe` view of a Job, with its events, as of now. */
+export function describeJobNow(job: Job): Effect.Effect<string, ApiError, JobStore> {
+  return Effect.gen(function* () {
+    const events = yield* eventsOf('Job', job)
+    return describeJob(job, events, yield* Clock.currentTimeMillis)
+  })
+}
+
+export const describe: Command = {
+  name: 'describe',
+  summary: 'Show details of Jobs or Pods, with their events.',
+  usage: 'describe (TYPE [NAME...] | TYPE/NAME...) [flags]',
+  description: 'Without a name every object of the type in the namespace (matching -l) is described.',
+  examples: ['# Describe the pi Job', 'jobctl describe job pi', '', "# Describe the pi Job's pods", 'jobctl describe pods -l batch.kubernetes.io/job-name=pi'],
+  flags: [SELECTOR_FLAG],
+  defaultStore: 'persistent',
+  run: (context) =>
+    Effect.gen(function* () {
+      const { kind, names } = yield* resourceSelection(context.args.positionals, 'describe', 'describe')
+      const selector = yield* selectorOf(context, 'describe')
+      const store = yield* JobStore
+      const key = (name: string) => ({ namespace: context.namespace, name })
+      const listOptions = { namespace: context.namespace, ...(selector !== undefined ? { labelSelector: selector } : {}) }
+      const nowMs = yield* Clock.currentTimeMillis
+      const views: string[] = []
+      if (kind === 'Job') {
+        const jobs = names.length > 0 ? yield* Effect.forEach(names, (n) => api(store.getJob(key(n)))) : byNamespaceAndName((yield* api(store.listJobs(listOptions))).items)
+        for (const job of jobs) views.push(describeJob(job, yield* eventsOf('Job', job), nowMs))
+      } else {
+        const pods = names.length > 0 ? yield* Effect.forEach(names, (n) => api(store.getPod(key(n)))) : byNamespaceAndName((yield* api(store.listPods(listOptions))).items)
+        for (const pod of pods) views.push(describePod(pod, yield* eventsOf('Pod', pod), nowMs))
+      }
+      if (views.length === 0) yield* printErrorLine(`No resources found in ${context.namespace} namespace.`)
+      yield* print(views.join('\n\n'))
+      return 0
+    }),
+}

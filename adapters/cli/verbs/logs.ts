@@ -1,0 +1,109 @@
+/**
+ * `jobctl logs`: what a pod's container wrote, from the pod runtime that ran it. `job/NAME`
+ * picks one of the Job's pods as `kubectl logs job/NAME` does.
+ */
+import { Effect, Option } from 'effect'
+import { parseTime } from '../../../core/model/time.js'
+import type { Job, Pod } from '../../../core/model/types.js'
+import { JobStore } from '../../ports/JobStore.js'
+import { PodRuntime } from '../../ports/PodRuntime.js'
+import { stringFlag } from '../args.js'
+import type { Command } from '../command.js'
+import { ApiError, InputError, type CliError } from '../errors.js'
+import { CliIO } from '../io.js'
+import { resourceKind, unknownResourceType } from '../resources.js'
+import { api, usage } from './shared.js'
+
+/** The pods of a Job (by its selector), oldest first. */
+export function podsOfJob(job: Job): Effect.Effect<ReadonlyArray<Pod>, ApiError, JobStore> {
+  return Effect.gen(function* () {
+    const store = yield* JobStore
+    const listed = yield* api(store.listPods({ namespace: job.metadata.namespace ?? 'default', labelSelector: job.spec.selector }))
+    const owned = listed.items.filter((p) => {
+      const refs = p.metadata.ownerReferences ?? []
+      return refs.length === 0 || refs.some((r) => r.uid === job.metadata.uid)
+    })
+    return [...owned].sort((a, b) => (parseTime(a.metadata.creationTimestamp) ?? 0) - (parseTime(b.metadata.creationTimestamp) ?? 0) || compareNames(a, b))
+  })
+}
+
+const compareNames = (a: Pod, b: Pod): number => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1)
+
+/** A pod's container output; `undefined` container means the default one. */
+export function podLogs(pod: Pod, container: string | undefined): Effect.Effect<string, CliError, PodRuntime> {
+  return Effect.gen(function* () {
+    const runtime = yield* PodRuntime
+    const name = pod.metadata.name ?? ''
+    if (container !== undefined && !pod.spec.containers.some((c) => c.name === container) && !(pod.spec.initContainers ?? []).some((c) => c.name === container)) {
+      return yield* Effect.fail(new InputError({ message: `container ${container} is not valid for pod ${name}` }))
+    }
+    return yield* runtime.logs({ namespace: pod.metadata.namespace ?? 'default', name }, container === undefined ? undefined : { container }).pipe(
+      Effect.catchTag('NotFound', () =>
+        Effect.fail(new InputError({ message: `the logs of pod ${JSON.stringify(name)} are not here: they are kept by the process that ran the pod` })),
+      ),
+    )
+  })
+}
+
+/**
+ * The pod `kubectl logs job/NAME` reads: a running pod before a finished one before a pending
+ * one, the newest first.
+ */
+export function pickPodForLogs(pods: ReadonlyArray<Pod>): Pod | undefined {
+  const rank = (p: Pod) => (p.status?.phase === 'Running' ? 0 : p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? 1 : 2)
+  return [...pods].sort((a, b) => rank(a) - rank(b) || (parseTime(b.metadata.creationTimestamp) ?? 0) - (parseTime(a.metadata.creationTimestamp) ?? 0))[0]
+}
+
+/** Text as printed: a final newline is added when the output has none. */
+export const withFinalNewline = (text: string): string => (text === '' || text.endsWith('\n') ? text : `${text}\n`)
+
+export const logs: Command = {
+  name: 'logs',
+  summary: "Print the output of a pod's container.",
+  usage: 'logs (POD | TYPE/NAME) [-c CONTAINER] [flags]',
+  description:
+    'TYPE/NAME is pod/NAME or job/NAME (one of the Job\'s pods). Logs are kept by the pod runtime that ran the pod, so they can be read ' +
+    'from the process that runs the pods: jobctl run --logs prints them at the end.',
+  examples: ['# The output of a pod', 'jobctl logs pi-xk2v9', '', "# The output of one of the pi Job's pods", 'jobctl logs job/pi'],
+  flags: [{ name: 'container', short: 'c', kind: 'string', placeholder: 'NAME', help: 'The container (default: the first one)' }],
+  defaultStore: 'persistent',
+  run: (context) =>
+    Effect.gen(function* () {
+      const [target, ...extra] = context.args.positionals
+      if (target === undefined) return yield* usage('logs', 'expected POD or TYPE/NAME')
+      let container = stringFlag(context.args, 'container')
+      if (extra.length > 1 || (extra.length === 1 && container !== undefined)) return yield* usage('logs', 'expected POD or TYPE/NAME, and at most one container name')
+      if (extra.length === 1) container = extra[0]
+      const store = yield* JobStore
+      const io = yield* CliIO
+      const slash = target.indexOf('/')
+      let pod: Pod
+      if (slash < 0) pod = yield* api(store.getPod({ namespace: context.namespace, name: target }))
+      else {
+        const type = target.slice(0, slash)
+        const name = target.slice(slash + 1)
+        const kind = resourceKind(type)
+        if (kind === undefined) return yield* usage('logs', unknownResourceType(type))
+        if (kind === 'Pod') pod = yield* api(store.getPod({ namespace: context.namespace, name }))
+        else {
+          const job = yield* api(store.getJob({ namespace: context.namespace, name }))
+          const pods = yield* podsOfJob(job)
+          const picked = pickPodForLogs(pods)
+          if (picked === undefined) return yield* Effect.fail(new InputError({ message: `job ${name} has no pods` }))
+          if (pods.length > 1) yield* io.err(`Found ${pods.length} pods, using pod/${picked.metadata.name ?? ''}\n`)
+          pod = picked
+        }
+      }
+      const runtime = yield* Effect.serviceOption(PodRuntime)
+      if (Option.isNone(runtime)) {
+        return yield* Effect.fail(
+          new InputError({
+            message: `the logs of pod ${JSON.stringify(pod.metadata.name ?? '')} are kept by the process that runs the pods (jobctl run --logs, jobctl controller); this store does not share them yet`,
+          }),
+        )
+      }
+      const text = yield* Effect.provideService(podLogs(pod, container), PodRuntime, runtime.value)
+      yield* io.out(withFinalNewline(text))
+      return 0
+    }),
+}

@@ -1,0 +1,175 @@
+/**
+ * `jobctl run -f FILE`: the zero-setup path. Starts the engine in-process (the controller and
+ * the local process runtime) on the store (memory by default), applies the Jobs, shows their
+ * progress until every one has finished, then prints the logs (`--logs`) and the `describe`
+ * view. Exit code 0 when every Job completed, 1 when one failed. SIGINT/SIGTERM suspend the
+ * Jobs, so their pods are stopped with SIGTERM and their grace period, before exiting.
+ */
+import { Clock, Effect, Fiber, Option, Stream } from 'effect'
+import type { Job, Pod } from '../../../core/model/types.js'
+import { isFinished } from '../../../core/reconcile/conditions.js'
+import { JobStore, type ObjectKey } from '../../ports/JobStore.js'
+import { PodRuntime } from '../../ports/PodRuntime.js'
+import { booleanFlag } from '../args.js'
+import { FILENAME_FLAG, RECURSIVE_FLAG, type Command } from '../command.js'
+import { ExitCode, type CliError } from '../errors.js'
+import { startEngine, type Engine } from '../engine.js'
+import { CliIO, print, printErrorLine } from '../io.js'
+import { jobStates } from '../observe.js'
+import { progressCounts, progressPrinter, TTY_REFRESH_MS } from '../progress.js'
+import { jobStatusWord } from '../printers/tables.js'
+import { awaitStopSignal, signalExitCode } from '../signals.js'
+import { applyManifests, loadJobManifests } from './apply.js'
+import { describeJobNow } from './describe.js'
+import { podLogs, podsOfJob, withFinalNewline } from './logs.js'
+import { updateJob } from './patch.js'
+import { api } from './shared.js'
+
+/** The controller's event batching in `run`: short, so a run reacts at once. */
+export const RUN_EVENT_BATCH_MS = 50
+
+/** How long `run` gives the controller to record its last events before describing. */
+const SETTLE_LIMIT_MS = 2000
+
+/** The stop signals' grace: the longest pod grace period of the Jobs, plus a margin. */
+const STOP_MARGIN_MS = 5000
+
+const keyOf = (job: Job): ObjectKey => ({ namespace: job.metadata.namespace ?? 'default', name: job.metadata.name ?? '' })
+
+/** The latest state seen of each Job of the run. */
+type States = Map<string, Job | undefined>
+
+/** Follows every Job until it has finished (or is gone), keeping its latest state in `states`. */
+function untilFinished(keys: ReadonlyArray<ObjectKey>, states: States): Effect.Effect<void, CliError, JobStore> {
+  return Effect.forEach(
+    keys,
+    (key) =>
+      Stream.runForEach(
+        Stream.takeUntil(jobStates(key), (job) => job === undefined || isFinished(job.status)),
+        // A Job deleted when it finished (ttlSecondsAfterFinished) keeps its last state.
+        (job) => Effect.sync(() => void (job !== undefined && states.set(key.name, job))),
+      ),
+    { concurrency: 'unbounded', discard: true },
+  )
+}
+
+/** Redraws (terminal) or prints (plain) the progress line until interrupted. */
+function showProgress(names: ReadonlyArray<string>, states: States, startedMs: number): Effect.Effect<never, never, CliIO> {
+  return Effect.gen(function* () {
+    const io = yield* CliIO
+    const printer = progressPrinter(io.stderrIsTTY, io.columns)
+    for (;;) {
+      const elapsed = (yield* Clock.currentTimeMillis) - startedMs
+      const text = printer.update(progressCounts(names.map((n) => [n, states.get(n)])), elapsed)
+      if (text !== undefined) yield* io.err(text)
+      yield* Effect.sleep(io.stderrIsTTY ? TTY_REFRESH_MS : 500)
+    }
+  })
+}
+
+/** Waits (briefly) until the controller has no work left, so the last events are recorded. */
+function settle(engine: Engine): Effect.Effect<void> {
+  return Effect.gen(function* () {
+    for (let waited = 0; waited < SETTLE_LIMIT_MS && engine.controller.pendingWork() > 0; waited += 20) yield* Effect.sleep('20 millis')
+  })
+}
+
+/** Prints the output of every pod of the Job; lines are prefixed when there is more than one pod. */
+function printJobLogs(job: Job): Effect.Effect<void, CliError, JobStore | PodRuntime | CliIO> {
+  return Effect.gen(function* () {
+    const pods = yield* podsOfJob(job)
+    const prefixed = pods.length > 1
+    for (const pod of pods) {
+      const text = yield* Effect.either(podLogs(pod, undefined))
+      if (text._tag === 'Left') {
+        yield* printErrorLine(`no logs for pod/${pod.metadata.name ?? ''}`)
+        continue
+      }
+      yield* print(prefixed ? prefixLines(pod, text.right) : withFinalNewline(text.right))
+    }
+  })
+}
+
+function prefixLines(pod: Pod, text: string): string {
+  const prefix = `[pod/${pod.metadata.name ?? ''}/${pod.spec.containers[0]?.name ?? ''}] `
+  const lines = withFinalNewline(text).split('\n').slice(0, -1)
+  return lines.map((line) => `${prefix}${line}\n`).join('')
+}
+
+/** Suspends the Jobs and waits until their pods are stopped (bounded by their grace periods). */
+function stopJobs(jobs: ReadonlyArray<Job>): Effect.Effect<void, never, JobStore> {
+  return Effect.gen(function* () {
+    yield* Effect.forEach(
+      jobs,
+      (job) => Effect.ignore(updateJob(keyOf(job), (current) => ({ ...current, status: undefined, spec: { ...current.spec, suspend: true } }), 'suspending')),
+      { discard: true },
+    )
+    const grace = Math.max(30, ...jobs.map((j) => Number(j.spec.template.spec.terminationGracePeriodSeconds ?? 30))) * 1000 + STOP_MARGIN_MS
+    const store = yield* JobStore
+    const stopped = Effect.gen(function* () {
+      for (;;) {
+        const running = yield* Effect.forEach(jobs, (job) =>
+          Effect.map(Effect.either(store.listPods({ namespace: keyOf(job).namespace, labelSelector: job.spec.selector })), (listed) =>
+            listed._tag === 'Left' ? 0 : listed.right.items.filter((p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending').length,
+          ),
+        )
+        if (running.every((n) => n === 0)) return
+        yield* Effect.sleep('100 millis')
+      }
+    })
+    yield* Effect.ignore(Effect.timeout(stopped, grace))
+  })
+}
+
+export const run: Command = {
+  name: 'run',
+  summary: 'Run Jobs to the end on this machine, without a cluster.',
+  usage: 'run -f FILENAME [--logs] [flags]',
+  description:
+    'Starts the Job controller and the local process runtime in this process, on the memory store unless --store names another, ' +
+    "applies the Jobs, and shows their progress until each has completed or failed. Then it prints the pods' output (--logs) " +
+    'and the describe view of each Job. Containers run as local processes: their command and args, their env, no image.',
+  examples: ['# Compute 2000 digits of pi, as the Kubernetes docs do', 'jobctl run -f examples/pi/job.yaml --logs'],
+  flags: [FILENAME_FLAG, RECURSIVE_FLAG, { name: 'logs', kind: 'boolean', help: "Print the pods' output when the Jobs have finished" }],
+  defaultStore: 'memory',
+  run: (context) =>
+    Effect.gen(function* () {
+      const manifests = yield* loadJobManifests(context, 'run')
+      const startedMs = yield* Clock.currentTimeMillis
+      const engine = yield* startEngine({ eventBatchMs: RUN_EVENT_BATCH_MS })
+      const applied = yield* applyManifests(manifests)
+      const jobs = applied.map((a) => a.job)
+      const names = jobs.map((j) => j.metadata.name ?? '')
+      const states: States = new Map(jobs.map((j) => [j.metadata.name ?? '', j]))
+      const io = yield* CliIO
+
+      const progress = yield* Effect.fork(showProgress(names, states, startedMs))
+      const outcome = yield* Effect.raceFirst(
+        Effect.as(untilFinished(jobs.map(keyOf), states), Option.none<'SIGINT' | 'SIGTERM'>()),
+        Effect.map(awaitStopSignal, Option.some),
+      )
+      yield* Fiber.interrupt(progress)
+      const elapsed = (yield* Clock.currentTimeMillis) - startedMs
+      yield* io.err(progressPrinter(io.stderrIsTTY, io.columns).finish(progressCounts(names.map((n) => [n, states.get(n)])), elapsed))
+
+      if (Option.isSome(outcome)) {
+        yield* printErrorLine(`jobctl run: ${outcome.value}: stopping the pods`)
+        yield* stopJobs(jobs)
+        return signalExitCode(outcome.value)
+      }
+
+      yield* settle(engine)
+      const store = yield* JobStore
+      const finished: Job[] = []
+      for (const job of jobs) {
+        const latest = yield* Effect.either(api(store.getJob(keyOf(job))))
+        finished.push(latest._tag === 'Right' ? latest.right : (states.get(job.metadata.name ?? '') ?? job))
+      }
+      if (booleanFlag(context.args, 'logs')) {
+        yield* Effect.provideService(Effect.forEach(finished, printJobLogs, { discard: true }), PodRuntime, engine.runtime)
+      }
+      const views = yield* Effect.forEach(finished, describeJobNow)
+      yield* print(views.join('\n\n'))
+      return finished.every((job) => jobStatusWord(job) === 'Complete') ? ExitCode.Ok : ExitCode.Failed
+    }),
+}

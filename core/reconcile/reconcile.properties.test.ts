@@ -115,7 +115,10 @@ function simulate(scenario: Scenario): Violation[] {
         }
 
         const count = step.cut === null ? plan.actions.length : step.cut % (plan.actions.length + 1)
-        const { world: next, applied } = applyPlan(input, plan, count)
+        const { world: next, applied, rejected } = applyPlan(input, plan, count)
+        if (rejected !== undefined) {
+          fail('every status write passes the API server status validation (R60–R66)', `${where}: ${rejected.problems.join('; ')}`)
+        }
         recordReleases(shape, job, input, plan, applied, ledger, where, fail)
         let previous = job.status ?? {}
         for (const action of applied) {
@@ -137,7 +140,7 @@ function simulate(scenario: Scenario): Violation[] {
         lastRequeue = plan.requeueAfterMs
         if (world.job !== undefined) {
           checkStore(shape, world, ledger, succeededIndexesSeen, where, fail)
-          if (count === plan.actions.length && !step.unsatisfied) checkQuiet(shape, world, where, fail)
+          if (count === plan.actions.length && !step.unsatisfied && rejected === undefined) checkQuiet(shape, world, where, fail)
         }
         break
       }
@@ -305,7 +308,7 @@ function checkQuiet(shape: JobShape, world: World, where: string, fail: (p: stri
   // R139: a failed pod waits for its replacement to exist; the sync after the creation releases it.
   const onlyDelayedReleases = shape.perIndex !== null && changes.every((a) => a._tag === 'RemoveTrackingFinalizer' || a._tag === 'UpdateJobStatus')
   if (onlyDelayedReleases) {
-    const settled = applyPlan(world, second).world
+    const settled = applyPlan(world, second).world // a rejected write here is reported by the sync that makes it
     const third = reconcile(jobOf(settled), settled.pods, settled.nowMs, settled.backoff === undefined ? {} : { backoff: settled.backoff })
     if (third.actions.filter((a) => PLAN_CHANGES.has(a._tag)).length === 0) return
   }
@@ -355,6 +358,8 @@ describe('reconcile: properties over random Jobs and pod histories', () => {
   it('with podReplacementPolicy Failed, at most one non-terminal pod per index', () =>
     holds('with podReplacementPolicy Failed, at most one non-terminal pod per index', (s) => s.mode === 'Indexed' && s.replacement === 'Failed'))
   it('Ignored failures never reach status.failed', () => holds('Ignored failures never reach status.failed', (s) => s.policy !== null))
+  it('every status write passes the API server status validation (R60–R66)', () =>
+    holds('every status write passes the API server status validation (R60–R66)'))
   it('status writes are consistent (R61, R63, R66)', () => {
     for (const property of [
       'ready ≤ active (R66)',

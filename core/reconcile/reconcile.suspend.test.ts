@@ -146,3 +146,37 @@ describe('reconcile: resume (R151, R152)', () => {
     expect(conditionOf(plan.status, 'Suspended')).toBeUndefined()
   })
 })
+
+describe('reconcile: finishing while suspended (R63, R90.2, R150)', () => {
+  // R150 clears startTime when a Job is suspended, and R90.2/R88 still finish a suspended Job;
+  // the API server rejects a finished Job without startTime (R63, save completions 0), so the
+  // write that finishes such a Job must carry one or the Job can never finish.
+  it('R63/R150: a pod that was terminating when the Job was suspended fails it later — the Failed write is accepted', () => {
+    const job = makeJob({
+      spec: { completions: 2, parallelism: 1, backoffLimit: 0, podReplacementPolicy: 'Failed', suspend: true },
+      status: runningStatus({ terminating: 1 }),
+    })
+    let world = newWorld(job, at(10), [pod(job, 'Terminating', { name: 'leaving' })])
+    const suspending = syncOnce(world)
+    expect(conditionOf(suspending.plan.status, 'Suspended')).toBeDefined()
+    expect(suspending.plan.status.startTime).toBeUndefined()
+    world = advance(podsEvent(suspending.world, () => true, { _tag: 'Terminate' }), 5000)
+    const failing = syncOnce(world)
+    expect(conditionOf(failing.plan.status, 'Failed')?.reason).toBe('BackoffLimitExceeded')
+    expect(failing.plan.status.startTime).toBeDefined()
+  })
+
+  it('R63/R124/R150: an elastic Indexed Job scaled down to its completed indexes while suspended — the Complete write is accepted', () => {
+    const job = makeJob({
+      spec: { completionMode: 'Indexed', completions: 3, parallelism: 3, suspend: true },
+      status: {
+        ...runningStatus({ completedIndexes: '0-2', succeeded: 3 }),
+        startTime: undefined,
+        conditions: [condition('Suspended', 'JobSuspended', 'Job suspended', at(0))],
+      },
+    })
+    const { plan } = syncOnce(newWorld(job, at(100)))
+    expect(conditionOf(plan.status, 'Complete')?.reason).toBe('CompletionsReached')
+    expect(plan.status.startTime).toBeDefined()
+  })
+})

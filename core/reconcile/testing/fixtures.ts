@@ -19,6 +19,7 @@ import type {
 import { decodeJob } from '../../model/decode.js'
 import { prepareJobForCreate } from '../../model/defaults.js'
 import { renderFieldError } from '../../model/fieldErrors.js'
+import { prepareJobStatusUpdate, validateJobStatusUpdate } from '../../model/statusValidation.js'
 import { validateJob } from '../../model/validation.js'
 import { formatTime, parseTime } from '../../model/time.js'
 import { COMPLETION_INDEX_ANNOTATION, TRACKING_FINALIZER } from '../../model/wellKnown.js'
@@ -392,11 +393,15 @@ export interface Applied {
   readonly world: World
   /** The actions that took effect (a prefix of the plan). */
   readonly applied: ReadonlyArray<Action>
+  /** A status write the API server's validation refused (the plan stopped there). */
+  readonly rejected?: { readonly status: JobStatus; readonly problems: ReadonlyArray<string> }
 }
 
 /**
  * Applies the first `count` actions of `plan` (all by default) the way the API server and the
- * controller's applier would (architecture.md): pods are created with a generated name,
+ * controller's applier would (architecture.md): every status write goes through the API
+ * server's status validation (R60–R66; a rejected write stops the plan, as a 422 would), pods are
+ * created with a generated name,
  * deleted gracefully (a pod with finalizers, or still running, gets a `deletionTimestamp`;
  * the object goes once it is terminal and has no finalizer left), finalizers removed, status
  * written. Stopping early simulates a failed action. The back-off record is committed once a
@@ -414,7 +419,11 @@ export function applyPlan(world: World, reconciliation: Reconciliation, count = 
     })
   }
   let wroteStatus = false
+  let rejected: Applied['rejected']
+  let taken = 0
   for (const action of applied) {
+    if (rejected !== undefined) break
+    taken++
     switch (action._tag) {
       case 'CreatePod': {
         serial++
@@ -458,7 +467,16 @@ export function applyPlan(world: World, reconciliation: Reconciliation, count = 
         )
         break
       case 'UpdateJobStatus':
-        if (job !== undefined) job = { ...job, status: action.status }
+        if (job !== undefined) {
+          // The API server's status validation (R60–R66): a rejected write stops the plan.
+          const updated = prepareJobStatusUpdate(job, action.status)
+          const problems = validateJobStatusUpdate(job, updated)
+          if (problems.length > 0) {
+            rejected = { status: action.status, problems: problems.map(renderFieldError) }
+            break
+          }
+          job = updated
+        }
         if (!wroteStatus) backoff = reconciliation.backoff
         wroteStatus = true
         break
@@ -472,13 +490,18 @@ export function applyPlan(world: World, reconciliation: Reconciliation, count = 
   }
   const wholePlan = count >= reconciliation.actions.length
   if (wholePlan && !reconciliation.actions.some((action) => action._tag === 'UpdateJobStatus')) backoff = reconciliation.backoff
-  return { world: { ...world, job, pods: store, serial, events, backoff }, applied }
+  const next = { ...world, job, pods: store, serial, events, backoff }
+  return rejected === undefined ? { world: next, applied } : { world: next, applied: applied.slice(0, taken - 1), rejected }
 }
 
-/** One sync: reconcile and apply the whole plan. */
+/** One sync: reconcile and apply the whole plan (throws, test code, when a status write is rejected). */
 export function syncOnce(world: World, options: Omit<ReconcileOptions, 'backoff'> = {}): { readonly world: World; readonly plan: Reconciliation } {
   const reconciliation = plan(world, options)
-  return { world: applyPlan(world, reconciliation).world, plan: reconciliation }
+  const outcome = applyPlan(world, reconciliation)
+  if (outcome.rejected !== undefined) {
+    throw new Error(`status write rejected by the API server: ${outcome.rejected.problems.join('; ')}\n${JSON.stringify(outcome.rejected.status)}`)
+  }
+  return { world: outcome.world, plan: reconciliation }
 }
 
 function markDeleted(p: Pod, now: string): Pod {

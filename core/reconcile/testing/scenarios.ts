@@ -158,7 +158,7 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
       .record({ cut: fc.option(fc.nat(40), { freq: 4 }), unsatisfied: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) })
       .map(({ cut, unsatisfied }): Step => ({ kind: 'sync', cut, unsatisfied })),
   },
-  { weight: 1, arbitrary: fc.constantFrom('Running' as const, 'Succeeded' as const, 'Failed' as const).map((state): Step => ({ kind: 'orphan', state })) },
+  { weight: 2, arbitrary: fc.constantFrom('Running' as const, 'Succeeded' as const, 'Failed' as const).map((state): Step => ({ kind: 'orphan', state })) },
   { weight: 8, arbitrary: fc.record({ pick: fc.nat(50), event: podEventArb }).map(({ pick, event }): Step => ({ kind: 'pod', pick, event })) },
   { weight: 2, arbitrary: fc.constant<Step>({ kind: 'startAll' }) },
   {

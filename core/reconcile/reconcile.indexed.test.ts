@@ -231,6 +231,17 @@ describe('reconcile: elastic Indexed Jobs (R124)', () => {
 })
 
 describe('reconcile: Indexed failures', () => {
+  it('R98/R128: without backoffLimitPerIndex, the job-level back-off gates Indexed creations too', () => {
+    const job = indexed({ completions: 3, parallelism: 3 }, runningStatus({ active: 2, completedIndexes: '' }))
+    const candidates = [pod(job, 'Running', { index: 0 }), pod(job, 'Failed', { index: 1, finishedAt: at(5) }), pod(job, 'Running', { index: 2 })]
+    const early = syncOnce(newWorld(job, at(10), candidates))
+    expect(creations(early.plan)).toHaveLength(0)
+    expect(early.plan.requeueAfterMs).toBe(5000)
+    expect(early.plan.status).toMatchObject({ failed: 1, active: 2 })
+    expect(createdIndexes(syncOnce(advance(early.world, 4000)).plan)).toEqual([])
+    expect(createdIndexes(syncOnce(advance(early.world, 5000)).plan)).toEqual([1])
+  })
+
   it('R88.4/R89: indexed job failed — backoffLimit 0: "0" completed, failed 2 (the running pod too), one pod deleted', () => {
     const job = indexed({ completions: 3, parallelism: 3, backoffLimit: 0 }, runningStatus({ active: 3, completedIndexes: '' }))
     const plan = reconcile(

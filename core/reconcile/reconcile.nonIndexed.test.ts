@@ -69,6 +69,8 @@ describe('reconcile: starting pods', () => {
     expect(creations(plan)).toHaveLength(0)
     expect(deletedNames(plan)).toHaveLength(0)
     expect(plan.status).toMatchObject({ active: 3, ready: 2, terminating: 0 })
+    // R157: pod management ran and had nothing to create or delete.
+    expect(plan.facts.syncAction).toBe('tracking')
   })
 
   it('R69/R83: a terminating pod is neither active nor ready, and is reported in `terminating`', () => {
@@ -316,6 +318,15 @@ describe('reconcile: completion (R90, R116, R125)', () => {
 })
 
 describe('reconcile: a Job being deleted (R168)', () => {
+  it('R168: a terminal decision reached while the Job is being deleted still deletes the active pods, which count as failed', () => {
+    const job = makeJob({ spec: { completions: 5, parallelism: 2, backoffLimit: 0 }, status: runningStatus({ active: 2 }), deletionTimestamp: at(20) })
+    const plan = reconcile(job, [pod(job, 'Failed', { name: 'bad' }), pod(job, 'Running', { name: 'run' })], at(30))
+    expect(deletedNames(plan)).toEqual(['run'])
+    expect(conditionOf(plan.status, 'FailureTarget')?.reason).toBe('BackoffLimitExceeded')
+    expect(plan.status).toMatchObject({ failed: 2, active: 0, terminating: 1 })
+    expect(creations(plan)).toHaveLength(0)
+  })
+
   it('R168: deleting job — no creations or deletions; every finalizer removed; running pods uncounted, finished ones counted', () => {
     const job = makeJob({ spec: { completions: 5, parallelism: 3 }, status: runningStatus({ active: 3 }), deletionTimestamp: at(20) })
     const plan = reconcile(

@@ -21,7 +21,7 @@ import { prepareJobForCreate } from '../../model/defaults.js'
 import { renderFieldError } from '../../model/fieldErrors.js'
 import { prepareJobStatusUpdate, validateJobStatusUpdate } from '../../model/statusValidation.js'
 import { validateJob } from '../../model/validation.js'
-import { formatTime, parseTime } from '../../model/time.js'
+import { formatTime } from '../../model/time.js'
 import { COMPLETION_INDEX_ANNOTATION, TRACKING_FINALIZER } from '../../model/wellKnown.js'
 import type { Action, CreatePod, DeletePod, RecordEvent, RemoveTrackingFinalizer, UpdateJobStatus } from '../actions.js'
 import type { BackoffRecord } from '../backoff.js'
@@ -377,10 +377,6 @@ export function jobOf(world: World): Job {
 
 export const advance = (world: World, ms: number): World => ({ ...world, nowMs: world.nowMs + ms })
 
-export function podNamed(world: World, name: string): Pod | undefined {
-  return world.pods.find((p) => p.metadata.name === name)
-}
-
 /** Reconciles the world's Job at the world's time, with the world's memory. */
 export function plan(world: World, options: Omit<ReconcileOptions, 'backoff'> = {}): Reconciliation {
   return reconcile(jobOf(world), world.pods, world.nowMs, {
@@ -399,13 +395,13 @@ export interface Applied {
 
 /**
  * Applies the first `count` actions of `plan` (all by default) the way the API server and the
- * controller's applier would (architecture.md): every status write goes through the API
- * server's status validation (R60–R66; a rejected write stops the plan, as a 422 would), pods are
- * created with a generated name,
- * deleted gracefully (a pod with finalizers, or still running, gets a `deletionTimestamp`;
- * the object goes once it is terminal and has no finalizer left), finalizers removed, status
- * written. Stopping early simulates a failed action. The back-off record is committed once a
- * status write took effect, or when a plan without status writes was applied whole (R127).
+ * controller's applier would (architecture.md): pods are created with a generated name and
+ * deleted gracefully (a pod with finalizers, or still running, gets a `deletionTimestamp`; the
+ * object goes once it is terminal and has no finalizer left), finalizers are removed, and
+ * every status write goes through the API server's status validation (R60–R66; a rejected
+ * write stops the plan, as a 422 would). Stopping early simulates a failed action. The back-off
+ * record is committed once a status write took effect, or when a plan without status writes
+ * was applied whole (R127).
  */
 export function applyPlan(world: World, reconciliation: Reconciliation, count = reconciliation.actions.length): Applied {
   const applied = reconciliation.actions.slice(0, count)
@@ -640,6 +636,3 @@ export function podsEvent(world: World, select: (p: Pod) => boolean, event: PodE
   for (const p of world.pods.filter(select)) next = podEvent(next, p.metadata.uid ?? '', event)
   return next
 }
-
-/** Whether `timeText` is `ms` (second precision, as the API server writes times). */
-export const isTime = (timeText: string | undefined, ms: number): boolean => parseTime(timeText) === Math.floor(ms / 1000) * 1000

@@ -3,7 +3,8 @@
  * the command, and turns any failure into one line on stderr and an exit code. Never throws:
  * an unexpected defect is reported in one line too.
  */
-import { Cause, Effect, Either, Exit, Layer, Logger, LogLevel } from 'effect'
+import { Cause, Context, Effect, Either, Exit, Layer, Logger, LogLevel } from 'effect'
+import { PodRuntime, type PodRuntimeService } from '../ports/PodRuntime.js'
 import { parseArgs, booleanFlag, stringFlag, type ParsedArgs } from './args.js'
 import { commandHelp, GLOBAL_FLAGS, type Command } from './command.js'
 import { describeFailure, ExitCode, oneLine, StoreUnavailableError, UsageError, type CliError } from './errors.js'
@@ -52,6 +53,8 @@ export function topLevelHelp(): string {
 /** How `runCli` is set up; tests pass a resolver that shares one memory store between commands. */
 export interface CliOptions {
   readonly resolveStore?: StoreResolver
+  /** The pod runtime of this process, if it runs pods, for `logs` (tests that run an engine beside the commands). */
+  readonly podRuntime?: PodRuntimeService
   /** The environment, for `JOBCTL_STORE` (default: `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>
 }
@@ -109,7 +112,8 @@ export function runCli(argv: ReadonlyArray<string>, options: CliOptions = {}): E
     const logLevel = booleanFlag(args, 'verbose') ? LogLevel.Debug : command.name === 'controller' ? LogLevel.Warning : LogLevel.None
     return yield* Effect.scoped(
       Effect.gen(function* () {
-        const context = yield* buildStore(store, options.resolveStore ?? defaultResolver)
+        const storeContext = yield* buildStore(store, options.resolveStore ?? defaultResolver)
+        const context = options.podRuntime === undefined ? storeContext : Context.add(storeContext, PodRuntime, options.podRuntime)
         return yield* Effect.provide(command.run({ args, namespace, store }), context)
       }),
     ).pipe(

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { applyMergePatch, jsonEqual, threeWayMergePatch } from './mergePatch.js'
+
+describe('applyMergePatch (RFC 7386)', () => {
+  it.each([
+    [{ a: 'b' }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'b' }, { b: 'c' }, { a: 'b', b: 'c' }],
+    [{ a: 'b' }, { a: null }, {}],
+    [{ a: 'b', b: 'c' }, { a: null }, { b: 'c' }],
+    [{ a: ['b'] }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
+    [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
+    [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
+    [{ e: null }, { a: 1 }, { e: null, a: 1 }],
+    [[1, 2], { a: 'b', c: null }, { a: 'b' }],
+    [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
+  ])('%j patched with %j is %j', (target, patch, result) => {
+    expect(applyMergePatch(target, patch)).toEqual(result)
+  })
+})
+
+describe('threeWayMergePatch (client-side apply)', () => {
+  const live = { spec: { parallelism: 1, backoffLimit: 6, template: { metadata: { labels: { 'job-name': 'pi' } } } }, metadata: { name: 'pi', uid: 'u' } }
+
+  it('is empty when the manifest is what was applied and nothing changed', () => {
+    const manifest = { spec: { parallelism: 1 }, metadata: { name: 'pi' } }
+    expect(threeWayMergePatch(manifest, manifest, live)).toEqual({})
+  })
+
+  it('sets changed fields and leaves defaulted and generated ones alone', () => {
+    const original = { spec: { parallelism: 1 }, metadata: { name: 'pi' } }
+    const modified = { spec: { parallelism: 3 }, metadata: { name: 'pi' } }
+    expect(threeWayMergePatch(original, modified, live)).toEqual({ spec: { parallelism: 3 } })
+  })
+
+  it('removes what the last apply set and the new manifest dropped', () => {
+    const original = { spec: { parallelism: 1, backoffLimit: 6 }, metadata: { name: 'pi' } }
+    const modified = { spec: { parallelism: 1 }, metadata: { name: 'pi' } }
+    expect(threeWayMergePatch(original, modified, live)).toEqual({ spec: { backoffLimit: null } })
+  })
+
+  it('puts back a field someone else changed', () => {
+    const manifest = { spec: { parallelism: 2 } }
+    expect(threeWayMergePatch(manifest, manifest, live)).toEqual({ spec: { parallelism: 2 } })
+  })
+})
+
+describe('jsonEqual', () => {
+  it('ignores key order and absent members', () => {
+    expect(jsonEqual({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1, d: undefined })).toBe(true)
+    expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false)
+  })
+})

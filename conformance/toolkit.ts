@@ -278,9 +278,13 @@ export interface World {
    * on TestClock, scaled down (÷10, at least 1) in real time.
    */
   readonly seconds: (n: number) => number
-  /** The back-off base the scenarios' Jobs get, in seconds (10 on TestClock, 1 in real time). */
+  /**
+   * The back-off base the scenarios' Jobs get, in seconds: 10 on TestClock, 2 in real time
+   * (through the `job-reconciler.io/backoff-base-seconds` annotation; 2 s, not 1 s, so that a
+   * delay still stands out from the 1 s event batching).
+   */
   readonly backoffBaseSeconds: number
-  /** The current (scenario) time, epoch milliseconds. */
+  /** The current (scenario) time, epoch milliseconds, truncated to whole seconds as stored timestamps are. */
   readonly now: Effect.Effect<number>
 
   /**
@@ -309,7 +313,10 @@ export interface World {
   readonly waitForJob: (name: string, predicate: (job: Job) => boolean | void, options?: WaitOptions) => Effect.Effect<Job>
   /** Waits until the Job has `count` active pods, and returns them (oldest first). */
   readonly waitForActive: (jobName: string, count: number, options?: WaitOptions) => Effect.Effect<ReadonlyArray<Pod>>
-  /** Lets `duration` of scenario time pass with everything running. */
+  /**
+   * Lets `duration` of scenario time pass with everything running (in real time: a tenth of
+   * it, at most 10 s, matching `seconds` and the shortened back-off).
+   */
   readonly pass: (duration: Duration.DurationInput) => Effect.Effect<void>
   /** Everything the recorder saw of a Job so far. */
   readonly recording: (jobName: string) => Recording
@@ -336,6 +343,20 @@ export function scenario(name: string, run: Scenario['run'], requires?: Scenario
 /** The plan of a pod that starts at once, is ready, and runs until the scenario ends it. */
 export const runUntilTold: PodScript = (): PodPlan => ({})
 
+/** The back-off base (seconds) of scenario Jobs when time is real. */
+const REAL_TIME_BACKOFF_BASE_SECONDS = 2
+
+/** A plan with every delay multiplied by `factor`. */
+function scalePlan(plan: PodPlan, factor: number): PodPlan {
+  const scale = (d: Duration.DurationInput): Duration.DurationInput => Duration.millis(Duration.toMillis(Duration.decode(d)) * factor)
+  return {
+    ...plan,
+    ...(plan.startAfter !== undefined && plan.startAfter !== 'manual' ? { startAfter: scale(plan.startAfter) } : {}),
+    ...(plan.readyAfter !== undefined && plan.readyAfter !== 'manual' ? { readyAfter: scale(plan.readyAfter) } : {}),
+    ...(plan.outcome !== undefined && plan.outcome !== 'manual' ? { outcome: { ...plan.outcome, after: scale(plan.outcome.after) } } : {}),
+  }
+}
+
 /** One macrotask turn, on the real event loop (whatever clock the test runs on). */
 const macrotask = Effect.async<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
@@ -352,6 +373,8 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
     const jobName = pod.pod.metadata.labels?.[JOB_NAME_LABEL] ?? controllerOf(pod.pod)?.name ?? ''
     return (scripts.get(`${pod.pod.metadata.namespace ?? 'default'}/${jobName}`) ?? runUntilTold)(pod)
   }
+  /** In real time a script's delays shrink like every other scenario duration (÷10). */
+  const scaled = (script: PodScript): PodScript => (testClock ? script : (pod) => scalePlan(script(pod), 0.1))
   const settings: Partial<EngineSettings> = { ...options.controller?.settings, controllerName }
   const controllerOptions: ControllerOptions = { workers: 2, ...options.controller, settings }
 
@@ -437,7 +460,8 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
 
     const pass = (duration: Duration.DurationInput): Effect.Effect<void> =>
       Effect.gen(function* () {
-        const until = (yield* Clock.currentTimeMillis) + millis(duration, 0)
+        const scenarioMs = millis(duration, 0)
+        const until = (yield* Clock.currentTimeMillis) + (testClock ? scenarioMs : Math.min(scenarioMs / 10, 10_000))
         for (;;) {
           const now = yield* Clock.currentTimeMillis
           if (now >= until) break
@@ -458,9 +482,9 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
         const metadata = (manifest['metadata'] ?? {}) as Record<string, unknown>
         const spec = (manifest['spec'] ?? {}) as Record<string, unknown>
         const annotations = { ...((metadata['annotations'] as Record<string, string> | undefined) ?? {}) }
-        if (!testClock && annotations[BACKOFF_BASE_ANNOTATION] === undefined) annotations[BACKOFF_BASE_ANNOTATION] = '1'
+        if (!testClock && annotations[BACKOFF_BASE_ANNOTATION] === undefined) annotations[BACKOFF_BASE_ANNOTATION] = String(REAL_TIME_BACKOFF_BASE_SECONDS)
         const name = String(metadata['name'] ?? '')
-        scripts.set(`${namespace}/${name}`, script ?? runUntilTold)
+        scripts.set(`${namespace}/${name}`, scaled(script ?? runUntilTold))
         const managed =
           controllerName !== BUILT_IN_CONTROLLER && spec['managedBy'] === undefined ? { managedBy: controllerName } : {}
         return yield* store.createJob({
@@ -483,10 +507,10 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
       testClock,
       controllerName,
       seconds: (n) => (testClock ? n : Math.max(1, Math.round(n / 10))),
-      backoffBaseSeconds: testClock ? 10 : 1,
-      now: Clock.currentTimeMillis,
+      backoffBaseSeconds: testClock ? 10 : REAL_TIME_BACKOFF_BASE_SECONDS,
+      now: Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000) * 1000),
       create,
-      setScript: (jobName, script) => void scripts.set(`${namespace}/${jobName}`, script),
+      setScript: (jobName, script) => void scripts.set(`${namespace}/${jobName}`, scaled(script)),
       job,
       pods,
       activePods,

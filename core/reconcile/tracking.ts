@@ -149,7 +149,7 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
     : conditions
   const secondWrite = buildStatus({
     previous: { ...firstWrite, ...(finishesNow && input.decision!.outcome === 'Complete' ? { completionTime: formatTime(nowMs) } : {}) },
-    startTime: input.startTime,
+    startTime: finishesNow ? startTimeOfFinishedJob(context, input) : input.startTime,
     conditions: finalConditions,
     active: input.active,
     ready: input.ready,
@@ -170,6 +170,17 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
 
 function addedAny(before: ReadonlySet<string>, after: ReadonlyArray<string>): boolean {
   return after.some((uid) => !before.has(uid))
+}
+
+/**
+ * R63: a finished Job needs a `startTime`. One that finishes while suspended has none (R150
+ * cleared it), so it gets the finish time — allowed while suspended (R64) — except in the one
+ * case the API server accepts without it: a suspended Job with `completions: 0` completing.
+ */
+function startTimeOfFinishedJob(context: SyncContext, input: TrackingInput): string | undefined {
+  if (input.startTime !== undefined) return input.startTime
+  const completesEmpty = input.decision?.outcome === 'Complete' && context.completions === 0
+  return completesEmpty ? undefined : formatTime(context.nowMs)
 }
 
 /** R107: Indexed jobs process their pods by completion index. */

@@ -1,0 +1,75 @@
+import { Effect } from 'effect'
+import { describe, expect, it } from 'vitest'
+import { COMMANDS, runCli } from './cli.js'
+import { recording } from './io.js'
+import { tempDir, writeManifest } from './testing/manifests.js'
+
+/** Runs jobctl in-process with the default backends (the binary is tested in jobctl.test.ts). */
+async function jobctl(args: ReadonlyArray<string>, env: Record<string, string> = {}, stdin = '') {
+  const io = recording(stdin)
+  const code = await Effect.runPromise(runCli(args, { env }).pipe(Effect.provide(io.layer)))
+  return { code, stdout: io.stdout(), stderr: io.stderr() }
+}
+
+describe('help', () => {
+  it.each(COMMANDS.map((c) => [c.name, c] as const))('jobctl %s --help shows the usage, examples and every flag', async (_name, command) => {
+    const { code, stdout, stderr } = await jobctl([command.name, '--help'])
+    expect(code).toBe(0)
+    expect(stderr).toBe('')
+    expect(stdout).toContain(`${command.summary}\n`)
+    expect(stdout).toContain(`Usage:\n  jobctl ${command.usage}\n`)
+    if (command.examples.length > 0) expect(stdout).toContain('Examples:\n')
+    for (const flag of command.flags) expect(stdout).toContain(`--${flag.name}`)
+    expect(stdout).toContain('Global flags:\n')
+    expect((await jobctl(['help', command.name])).stdout).toBe(stdout)
+  })
+
+  it('shows the overview with no arguments, and the version', async () => {
+    expect((await jobctl([])).stdout).toContain('Exit codes:\n')
+    expect(await jobctl(['version'])).toEqual({ code: 0, stdout: 'jobctl 0.1.0\n', stderr: '' })
+    expect(await jobctl(['help', 'nope'])).toEqual({ code: 2, stdout: '', stderr: `error: unknown command "nope" for "jobctl" (see 'jobctl --help')\n` })
+    expect(await jobctl(['--store', 'memory'])).toEqual({ code: 2, stdout: '', stderr: `error: a command is required (see 'jobctl --help')\n` })
+  })
+})
+
+describe('bad input', () => {
+  const dir = tempDir()
+  const noKind = writeManifest(dir, 'nokind.yaml', [{ apiVersion: 'batch/v1', metadata: { name: 'x' } }])
+  const empty = writeManifest(dir, 'empty.yaml', '# nothing here\n')
+  it.each([
+    [['create', '-f', noKind, '--store', 'memory'], 1, `error: error validating "${noKind}": error validating data: kind not set`],
+    [['apply', '-f', empty, '--store', 'memory'], 1, 'error: no objects passed to apply'],
+    [['apply', '--store', 'memory'], 2, "error: must specify -f FILENAME (see 'jobctl apply --help')"],
+    [['describe', '--store', 'memory'], 2, "error: you must specify the type of resource to describe (see 'jobctl describe --help')"],
+    [['logs', 'pi-abcde', '--store', 'memory'], 1, 'Error from server (NotFound): pods "pi-abcde" not found'],
+    [['get', 'jobs', '-o', 'jsonpath={.items[*', '--store', 'memory'], 2, "error: error parsing jsonpath {.items[*, unclosed action (see 'jobctl get --help')"],
+    [['get', 'jobs', '-o', 'jsonpath=', '--store', 'memory'], 2, "error: template format specified but no template given (see 'jobctl get --help')"],
+    [['get', 'jobs', '-l', 'a in (', '--store', 'memory'], 2, `error: unable to parse label selector "a in (": found end of string, expected: ',' or ')' (see 'jobctl get --help')`],
+    [['get', 'jobs', '--store', 'file:'], 2, "error: --store file:DIR needs a directory (see 'jobctl get --help')"],
+    [['controller', '--store', 'memory', '--metrics-port', 'http'], 2, `error: invalid argument "http" for "--metrics-port" flag (see 'jobctl controller --help')`],
+  ])('jobctl %j exits %i with one line', async (args, code, line) => {
+    expect(await jobctl(args)).toEqual({ code, stdout: '', stderr: `${line}\n` })
+  })
+
+  it('says in one line when a store is not available', async () => {
+    const result = await jobctl(['get', 'jobs', '--store', 'kube:nowhere'])
+    expect(result.code).toBe(3)
+    expect(result.stderr).toMatch(/^error: the store kube:nowhere is unavailable: \S[^\n]*\n$/)
+  })
+})
+
+describe('--store', () => {
+  it('defaults to $JOBCTL_STORE, else file:./.jobctl, for the verbs', async () => {
+    expect(await jobctl(['get', 'jobs'], { JOBCTL_STORE: 'memory' })).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' })
+    expect((await jobctl(['get', 'jobs'])).stderr).toMatch(/^error: the store file:\.\/\.jobctl is unavailable: /)
+  })
+
+  it('defaults to memory for run, whatever $JOBCTL_STORE says', async () => {
+    const file = writeManifest(tempDir(), 'quick.yaml', [
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'quick' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'none', command: ['true'] }] } } } },
+    ])
+    const result = await jobctl(['run', '-f', file], { JOBCTL_STORE: 'file:/dev/null/x' })
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^job\.batch\/quick created\nName: +quick\n/)
+  })
+})

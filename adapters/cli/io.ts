@@ -38,7 +38,8 @@ export const processLayer: Layer.Layer<CliIO> = Layer.sync(CliIO, () => ({
     return Buffer.concat(chunks).toString('utf8')
   }),
   stderrIsTTY: process.stderr.isTTY === true,
-  columns: process.stderr.columns ?? 80,
+  // A terminal that does not say its width (0) is taken as 80 columns wide.
+  columns: process.stderr.columns > 0 ? process.stderr.columns : 80,
 }))
 
 /** A recording terminal for in-process tests: what was written, and the given stdin. */

@@ -1,23 +1,37 @@
 /**
- * Following a Job through the store's watch, as `kubectl wait` does: the current state first,
- * then every change; a watch that falls too far behind (`Gone`) starts again from a list.
+ * Following an object through the store's watch, as `kubectl wait` does: the current state
+ * first, then every change; a watch that falls too far behind (`Gone`) starts again from a list.
  */
 import { Effect, Option, Stream } from 'effect'
-import type { Job } from '../../core/model/types.js'
+import type { Job, Pod } from '../../core/model/types.js'
 import type { StoreError } from '../ports/errors.js'
 import { JobStore } from '../ports/JobStore.js'
-import type { ObjectKey } from '../ports/JobStore.js'
+import type { JobStoreService, ListResult, ObjectKey, WatchEvent } from '../ports/JobStore.js'
 import { ApiError } from './errors.js'
 
-/** The Job's state now and after each change; `undefined` while it does not exist. */
-export function jobStates(key: ObjectKey): Stream.Stream<Job | undefined, ApiError, JobStore> {
-  const follow = (): Stream.Stream<Job | undefined, StoreError, JobStore> =>
+type Kind<A> = {
+  readonly list: (store: JobStoreService, namespace: string) => Effect.Effect<ListResult<A>, StoreError>
+  readonly watch: (store: JobStoreService, namespace: string, resourceVersion: string) => Stream.Stream<WatchEvent<A>, StoreError>
+}
+
+const JOBS: Kind<Job> = {
+  list: (store, namespace) => store.listJobs({ namespace }),
+  watch: (store, namespace, resourceVersion) => store.watchJobs({ namespace, resourceVersion }),
+}
+
+const PODS: Kind<Pod> = {
+  list: (store, namespace) => store.listPods({ namespace }),
+  watch: (store, namespace, resourceVersion) => store.watchPods({ namespace, resourceVersion }),
+}
+
+function states<A extends Job | Pod>(kind: Kind<A>, key: ObjectKey): Stream.Stream<A | undefined, ApiError, JobStore> {
+  const follow = (): Stream.Stream<A | undefined, StoreError, JobStore> =>
     Stream.unwrap(
       Effect.gen(function* () {
         const store = yield* JobStore
-        const listed = yield* store.listJobs({ namespace: key.namespace })
-        const current = listed.items.find((j) => j.metadata.name === key.name)
-        const changes = store.watchJobs({ namespace: key.namespace, resourceVersion: listed.resourceVersion }).pipe(
+        const listed = yield* kind.list(store, key.namespace)
+        const current = listed.items.find((o) => o.metadata.name === key.name)
+        const changes = kind.watch(store, key.namespace, listed.resourceVersion).pipe(
           Stream.filterMap((event) => {
             if (event.type === 'Bookmark' || event.object.metadata.name !== key.name) return Option.none()
             return Option.some(event.type === 'Deleted' ? undefined : event.object)
@@ -28,3 +42,9 @@ export function jobStates(key: ObjectKey): Stream.Stream<Job | undefined, ApiErr
     ).pipe(Stream.catchAll((error) => (error._tag === 'Gone' ? Stream.suspend(follow) : Stream.fail(error))))
   return Stream.mapError(Stream.suspend(follow), (error) => new ApiError({ error }))
 }
+
+/** The Job's state now and after each change; `undefined` while it does not exist. */
+export const jobStates = (key: ObjectKey): Stream.Stream<Job | undefined, ApiError, JobStore> => states(JOBS, key)
+
+/** The pod's state now and after each change; `undefined` while it does not exist. */
+export const podStates = (key: ObjectKey): Stream.Stream<Pod | undefined, ApiError, JobStore> => states(PODS, key)

@@ -7,10 +7,10 @@ import type { Job, Pod } from '../../../core/model/types.js'
 import { JobStore, type PropagationPolicy } from '../../ports/JobStore.js'
 import { booleanFlag, listFlag, stringFlag } from '../args.js'
 import { FILENAME_FLAG, RECURSIVE_FLAG, SELECTOR_FLAG, type Command } from '../command.js'
-import { ApiError, TimeoutError, type CliError } from '../errors.js'
+import { TimeoutError, type ApiError, type CliError } from '../errors.js'
 import { printLine } from '../io.js'
 import { readManifests, requireJobs } from '../manifests.js'
-import { jobStates } from '../observe.js'
+import { jobStates, podStates } from '../observe.js'
 import { resourceNames, type ResourceKind } from '../resources.js'
 import { api, parseDuration, resourceSelection, selectorOf, usage } from './shared.js'
 
@@ -114,20 +114,8 @@ export const deleteCommand: Command = {
 }
 
 function waitUntilGone(kind: ResourceKind, key: { readonly namespace: string; readonly name: string }, timeoutMs: number): Effect.Effect<void, CliError, JobStore> {
-  const gone: Effect.Effect<void, CliError, JobStore> =
-    kind === 'Job'
-      ? Stream.runDrain(Stream.takeUntil(jobStates(key), (job) => job === undefined))
-      : Effect.gen(function* () {
-          const store = yield* JobStore
-          for (;;) {
-            const pod = yield* Effect.either(store.getPod(key))
-            if (pod._tag === 'Left') {
-              if (pod.left._tag === 'NotFound') return
-              return yield* Effect.fail(new ApiError({ error: pod.left }))
-            }
-            yield* Effect.sleep('200 millis')
-          }
-        })
+  const states: Stream.Stream<Job | Pod | undefined, ApiError, JobStore> = kind === 'Job' ? jobStates(key) : podStates(key)
+  const gone = Stream.runDrain(Stream.takeUntil(states, (object) => object === undefined))
   if (timeoutMs <= 0) return gone
   return Effect.timeoutFail(gone, {
     duration: timeoutMs,

@@ -16,10 +16,10 @@ import { asApiObject } from '../printers/output.js'
 import { api, resourceSelection, retryOnConflict, usage } from './shared.js'
 
 /**
- * Replaces the Job with `change(job)` unless that changes nothing; retried on `Conflict`.
- * Returns whether anything changed.
+ * Replaces the Job with `change(job)` (an API object without status) unless that changes
+ * nothing; retried on `Conflict`. Returns whether anything changed.
  */
-export function updateJob(key: ObjectKey, change: (job: Job) => unknown, action: string): Effect.Effect<boolean, ApiError, JobStore> {
+export function rewriteJob(key: ObjectKey, change: (job: Job) => unknown, action: string): Effect.Effect<boolean, ApiError, JobStore> {
   return retryOnConflict(
     Effect.gen(function* () {
       const store = yield* JobStore
@@ -79,7 +79,7 @@ export const patch: Command = {
       if (text === undefined) return yield* usage('patch', 'must specify --patch or --patch-file containing the contents of the patch')
       const parsed = parsePatch(text)
       if (Either.isLeft(parsed)) return yield* Effect.fail(new InputError({ message: parsed.left }))
-      const changed = yield* updateJob(
+      const changed = yield* rewriteJob(
         { namespace: context.namespace, name },
         (job) => {
           const { status: _status, ...object } = asApiObject('Job', job)
@@ -91,6 +91,18 @@ export const patch: Command = {
       yield* printLine(`job.batch/${name} patched${changed ? '' : ' (no change)'}`)
       return 0
     }),
+}
+
+/** Sets `spec.suspend`; returns whether it changed. */
+export function setSuspend(key: ObjectKey, suspend: boolean): Effect.Effect<boolean, ApiError, JobStore> {
+  return rewriteJob(
+    key,
+    (job) => {
+      const { status: _status, ...object } = asApiObject('Job', job)
+      return { ...object, spec: { ...job.spec, suspend } }
+    },
+    'patching',
+  )
 }
 
 function suspendCommand(suspend: boolean): Command {
@@ -107,14 +119,7 @@ function suspendCommand(suspend: boolean): Command {
     run: (context) =>
       Effect.gen(function* () {
         const jobName = yield* oneJob(context.args.positionals, name)
-        const changed = yield* updateJob(
-          { namespace: context.namespace, name: jobName },
-          (job) => {
-            const { status: _status, ...object } = asApiObject('Job', job)
-            return { ...object, spec: { ...job.spec, suspend } }
-          },
-          'patching',
-        )
+        const changed = yield* setSuspend({ namespace: context.namespace, name: jobName }, suspend)
         yield* printLine(`job.batch/${jobName} ${changed ? done : `already ${done}`}`)
         return 0
       }),

@@ -22,7 +22,7 @@ import { awaitStopSignal, signalExitCode } from '../signals.js'
 import { applyManifests, loadJobManifests } from './apply.js'
 import { describeJobNow } from './describe.js'
 import { podLogs, podsOfJob, withFinalNewline } from './logs.js'
-import { updateJob } from './patch.js'
+import { setSuspend } from './patch.js'
 import { api } from './shared.js'
 
 /** The controller's event batching in `run`: short, so a run reacts at once. */
@@ -99,21 +99,12 @@ function prefixLines(pod: Pod, text: string): string {
 /** Suspends the Jobs and waits until their pods are stopped (bounded by their grace periods). */
 function stopJobs(jobs: ReadonlyArray<Job>): Effect.Effect<void, never, JobStore> {
   return Effect.gen(function* () {
-    yield* Effect.forEach(
-      jobs,
-      (job) => Effect.ignore(updateJob(keyOf(job), (current) => ({ ...current, status: undefined, spec: { ...current.spec, suspend: true } }), 'suspending')),
-      { discard: true },
-    )
+    yield* Effect.forEach(jobs, (job) => Effect.ignore(setSuspend(keyOf(job), true)), { discard: true })
     const grace = Math.max(30, ...jobs.map((j) => Number(j.spec.template.spec.terminationGracePeriodSeconds ?? 30))) * 1000 + STOP_MARGIN_MS
-    const store = yield* JobStore
     const stopped = Effect.gen(function* () {
       for (;;) {
-        const running = yield* Effect.forEach(jobs, (job) =>
-          Effect.map(Effect.either(store.listPods({ namespace: keyOf(job).namespace, labelSelector: job.spec.selector })), (listed) =>
-            listed._tag === 'Left' ? 0 : listed.right.items.filter((p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending').length,
-          ),
-        )
-        if (running.every((n) => n === 0)) return
+        const pods = (yield* Effect.forEach(jobs, podsOfJob)).flat()
+        if (!pods.some((p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending')) return
         yield* Effect.sleep('100 millis')
       }
     })

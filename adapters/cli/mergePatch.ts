@@ -4,6 +4,7 @@
  * only what the previous `apply` set (kept in kubectl's last-applied annotation). Lists are
  * replaced whole, as a merge patch does.
  */
+import { jsonEqual } from '../../core/model/equality.js'
 
 /** Where `apply` keeps the manifest it applied last (kubectl's annotation). */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration'
@@ -43,16 +44,4 @@ export function threeWayMergePatch(original: Json, modified: Json, current: Json
     if (!(key in m) && key in c) patch[key] = null
   }
   return patch
-}
-
-/** Structural equality of JSON values (key order ignored). */
-export function jsonEqual(a: Json, b: Json): boolean {
-  if (a === b) return true
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]))
-  }
-  if (!isObject(a) || !isObject(b)) return false
-  const keys = Object.keys(a).filter((k) => a[k] !== undefined)
-  const otherKeys = Object.keys(b).filter((k) => b[k] !== undefined)
-  return keys.length === otherKeys.length && keys.every((k) => jsonEqual(a[k], b[k]))
 }

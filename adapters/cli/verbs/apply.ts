@@ -13,7 +13,8 @@ import { FILENAME_FLAG, RECURSIVE_FLAG, type Command, type CommandContext } from
 import { ApiError, InputError, type CliError } from '../errors.js'
 import { CliIO, printLine } from '../io.js'
 import { readManifests, requireJobs, type Manifest } from '../manifests.js'
-import { applyMergePatch, jsonEqual, LAST_APPLIED_ANNOTATION, threeWayMergePatch } from '../mergePatch.js'
+import { jsonEqual } from '../../../core/model/equality.js'
+import { applyMergePatch, LAST_APPLIED_ANNOTATION, threeWayMergePatch } from '../mergePatch.js'
 import { asApiObject } from '../printers/output.js'
 import { api, retryOnConflict, usage } from './shared.js'
 

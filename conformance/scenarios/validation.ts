@@ -118,7 +118,7 @@ export const validation: ReadonlyArray<Scenario> = [
     }),
   ),
 
-  scenario('R54 R27: updating immutable fields (completions, template) is rejected with "field is immutable" and changes nothing', (w) =>
+  scenario('R54 R27: updating immutable fields (completions, template, selector) is rejected with "field is immutable" and changes nothing', (w) =>
     Effect.gen(function* () {
       yield* w.create(jobManifest('frozen', { completions: 2, parallelism: 1 }))
       const completions = yield* updateRejected(w, 'frozen', spec({ completions: 3 }))

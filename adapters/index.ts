@@ -1,0 +1,11 @@
+/**
+ * job-reconciler's effectful shell: the ports, the controller loop, the stores and the pod
+ * runtimes, as effect layers.
+ *
+ *   import { Controller, MemoryStore, ProcessRuntime } from 'job-reconciler/adapters'
+ */
+export * from './ports/index.js'
+export * as Controller from './controller/Controller.js'
+export * as MemoryStore from './memory/MemoryStore.js'
+export * as ProcessRuntime from './process/ProcessRuntime.js'
+export * as ScriptedRuntime from './scripted/ScriptedRuntime.js'

@@ -53,6 +53,31 @@ export class EventLog {
     return result
   }
 
+  /**
+   * Every kept event with the epoch milliseconds of its last occurrence, namespace by namespace
+   * in list order: what a store that persists its events saves.
+   */
+  entries(): Array<{ readonly event: StoredEvent; readonly lastMs: number }> {
+    const result: Array<{ readonly event: StoredEvent; readonly lastMs: number }> = []
+    for (const events of this.namespaces.values()) for (const { event, lastMs } of events.values()) result.push({ event, lastMs })
+    return result
+  }
+
+  /**
+   * Puts back an entry saved by `entries`, after those restored before it (a persistent store
+   * reopening). Restoring the saved entries in their saved order rebuilds the same log.
+   */
+  restore(event: StoredEvent, lastMs: number): void {
+    let events = this.namespaces.get(event.namespace)
+    if (events === undefined) {
+      events = new Map()
+      this.namespaces.set(event.namespace, events)
+    }
+    const key = aggregationKey(event)
+    events.delete(key)
+    events.set(key, { event: frozenCopy(event), lastMs })
+  }
+
   private expire(events: Map<string, Entry>, nowMs: number): void {
     for (const [key, entry] of events) {
       if (nowMs - entry.lastMs <= this.ttlMs) break

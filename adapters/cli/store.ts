@@ -9,7 +9,7 @@
  * (`layer(dir)`) and `adapters/kubernetes/KubernetesStore.ts` (`layer({ context })`), each a
  * `Layer` providing `JobStore`. A build without one says so in one line.
  */
-import { Effect, Either, Layer } from 'effect'
+import { Cause, Effect, Either, Layer } from 'effect'
 import type { Context, Scope } from 'effect'
 import * as MemoryStore from '../memory/MemoryStore.js'
 import type { JobStore } from '../ports/JobStore.js'
@@ -69,8 +69,10 @@ export function buildStore(spec: StoreSpec, resolve: StoreResolver): Effect.Effe
   )
 }
 
-function causeMessage(cause: unknown): string {
-  const text = String(cause)
+/** The first line of what went wrong: the error's own message, without its tag. */
+function causeMessage(cause: Cause.Cause<unknown>): string {
+  const error = Cause.squash(cause)
+  const text = error instanceof Error ? error.message : String(error)
   return text.split('\n')[0] ?? text
 }
 

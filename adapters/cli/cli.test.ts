@@ -1,7 +1,9 @@
 import { Effect } from 'effect'
 import { describe, expect, it } from 'vitest'
+import * as MemoryStore from '../memory/MemoryStore.js'
 import { COMMANDS, runCli } from './cli.js'
 import { recording } from './io.js'
+import { formatStoreSpec, type StoreSpec } from './store.js'
 import { tempDir, writeManifest } from './testing/manifests.js'
 
 /** Runs jobctl in-process with the default backends (the binary is tested in jobctl.test.ts). */
@@ -59,15 +61,27 @@ describe('bad input', () => {
 })
 
 describe('--store', () => {
+  /** Runs a command with a resolver that records the store asked for and gives a memory store. */
+  async function storeOf(args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<string> {
+    const asked: StoreSpec[] = []
+    const io = recording()
+    const resolveStore = (spec: StoreSpec) => Effect.sync(() => (asked.push(spec), MemoryStore.layer))
+    await Effect.runPromise(runCli(args, { env, resolveStore }).pipe(Effect.provide(io.layer)))
+    return asked.map(formatStoreSpec).join(' ')
+  }
+
   it('defaults to $JOBCTL_STORE, else file:./.jobctl, for the verbs', async () => {
-    expect(await jobctl(['get', 'jobs'], { JOBCTL_STORE: 'memory' })).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' })
-    expect((await jobctl(['get', 'jobs'])).stderr).toMatch(/^error: the store file:\.\/\.jobctl is unavailable: /)
+    expect(await storeOf(['get', 'jobs'])).toBe('file:./.jobctl')
+    expect(await storeOf(['get', 'jobs'], { JOBCTL_STORE: 'kube:ctx' })).toBe('kube:ctx')
+    expect(await storeOf(['get', 'jobs', '--store', 'file:/srv/jobs'], { JOBCTL_STORE: 'kube' })).toBe('file:/srv/jobs')
+    expect(await storeOf(['get', 'jobs', '--store=file'])).toBe('file:./.jobctl')
   })
 
   it('defaults to memory for run, whatever $JOBCTL_STORE says', async () => {
     const file = writeManifest(tempDir(), 'quick.yaml', [
       { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'quick' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'none', command: ['true'] }] } } } },
     ])
+    expect(await storeOf(['run', '-f', file], { JOBCTL_STORE: 'file:/dev/null/x' })).toBe('memory')
     const result = await jobctl(['run', '-f', file], { JOBCTL_STORE: 'file:/dev/null/x' })
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/^job\.batch\/quick created\nName: +quick\n/)

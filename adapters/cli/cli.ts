@@ -6,7 +6,7 @@
 import { Cause, Context, Effect, Either, Exit, Layer, Logger, LogLevel } from 'effect'
 import { PodRuntime, type PodRuntimeService } from '../ports/PodRuntime.js'
 import { parseArgs, booleanFlag, stringFlag, type ParsedArgs } from './args.js'
-import { commandHelp, GLOBAL_FLAGS, type Command } from './command.js'
+import { commandHelp, DEFAULT_NAMESPACE, GLOBAL_FLAGS, type Command } from './command.js'
 import { describeFailure, ExitCode, oneLine, StoreUnavailableError, UsageError, type CliError } from './errors.js'
 import { CliIO } from './io.js'
 import { buildStore, defaultResolver, formatStoreSpec, parseStoreSpec, STORE_ENV, DEFAULT_FILE_STORE_DIR, type StoreResolver, type StoreSpec } from './store.js'
@@ -108,7 +108,7 @@ export function runCli(argv: ReadonlyArray<string>, options: CliOptions = {}): E
       return ExitCode.Ok
     }
     const store = yield* storeOf(command, args, options.env ?? process.env)
-    const namespace = stringFlag(args, 'namespace') ?? 'default'
+    const namespace = stringFlag(args, 'namespace') ?? DEFAULT_NAMESPACE
     const logLevel = booleanFlag(args, 'verbose') ? LogLevel.Debug : command.name === 'controller' ? LogLevel.Warning : LogLevel.None
     return yield* Effect.scoped(
       Effect.gen(function* () {

@@ -35,6 +35,9 @@ export interface Command {
   readonly run: (context: CommandContext) => Effect.Effect<number, CliError, JobStore | CliIO | Scope.Scope>
 }
 
+/** The namespace when `--namespace` names none. */
+export const DEFAULT_NAMESPACE = 'default'
+
 /** Flags every command accepts. */
 export const GLOBAL_FLAGS: ReadonlyArray<FlagSpec> = [
   { name: 'store', kind: 'string', placeholder: 'STORE', help: 'The store: memory, file:DIR or kube[:CONTEXT] (default: $JOBCTL_STORE, else file:./.jobctl; run: memory)' },

@@ -7,14 +7,14 @@ import type { ApiError } from '../errors.js'
 import { describeJob, describePod } from '../printers/describe.js'
 import { print, printErrorLine } from '../io.js'
 import { byNamespaceAndName } from './get.js'
-import { api, resourceSelection, selectorOf } from './shared.js'
+import { api, keyOf, resourceSelection, selectorOf } from './shared.js'
 
 /** The events about one object, as `kubectl describe` finds them (name, kind and uid). */
 export function eventsOf(kind: 'Job' | 'Pod', object: Job | Pod): Effect.Effect<ReadonlyArray<StoredEvent>, ApiError, JobStore> {
   return Effect.gen(function* () {
     const store = yield* JobStore
     const name = object.metadata.name ?? ''
-    const events = yield* api(store.listEvents({ namespace: object.metadata.namespace ?? 'default', involvedObjectName: name }))
+    const events = yield* api(store.listEvents({ namespace: keyOf(object).namespace, involvedObjectName: name }))
     return events.filter((e) => e.involvedObject.kind === kind && e.involvedObject.name === name && (object.metadata.uid === undefined || e.involvedObject.uid === object.metadata.uid))
   })
 }

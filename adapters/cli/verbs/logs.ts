@@ -12,13 +12,13 @@ import type { Command } from '../command.js'
 import { ApiError, InputError, type CliError } from '../errors.js'
 import { CliIO } from '../io.js'
 import { resourceKind, unknownResourceType } from '../resources.js'
-import { api, usage } from './shared.js'
+import { api, keyOf, usage } from './shared.js'
 
 /** The pods of a Job (by its selector), oldest first. */
 export function podsOfJob(job: Job): Effect.Effect<ReadonlyArray<Pod>, ApiError, JobStore> {
   return Effect.gen(function* () {
     const store = yield* JobStore
-    const listed = yield* api(store.listPods({ namespace: job.metadata.namespace ?? 'default', labelSelector: job.spec.selector }))
+    const listed = yield* api(store.listPods({ namespace: keyOf(job).namespace, labelSelector: job.spec.selector }))
     const owned = listed.items.filter((p) => {
       const refs = p.metadata.ownerReferences ?? []
       return refs.length === 0 || refs.some((r) => r.uid === job.metadata.uid)
@@ -37,7 +37,7 @@ export function podLogs(pod: Pod, container: string | undefined): Effect.Effect<
     if (container !== undefined && !pod.spec.containers.some((c) => c.name === container) && !(pod.spec.initContainers ?? []).some((c) => c.name === container)) {
       return yield* Effect.fail(new InputError({ message: `container ${container} is not valid for pod ${name}` }))
     }
-    return yield* runtime.logs({ namespace: pod.metadata.namespace ?? 'default', name }, container === undefined ? undefined : { container }).pipe(
+    return yield* runtime.logs(keyOf(pod), container === undefined ? undefined : { container }).pipe(
       Effect.catchTag('NotFound', () =>
         Effect.fail(new InputError({ message: `the logs of pod ${JSON.stringify(name)} are not here: they are kept by the process that ran the pod` })),
       ),

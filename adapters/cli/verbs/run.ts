@@ -23,7 +23,7 @@ import { applyManifests, loadJobManifests } from './apply.js'
 import { describeJobNow } from './describe.js'
 import { podLogs, podsOfJob, withFinalNewline } from './logs.js'
 import { setSuspend } from './patch.js'
-import { api } from './shared.js'
+import { api, keyOf } from './shared.js'
 
 /** The controller's event batching in `run`: short, so a run reacts at once. */
 export const RUN_EVENT_BATCH_MS = 50
@@ -33,8 +33,6 @@ const SETTLE_LIMIT_MS = 2000
 
 /** The stop signals' grace: the longest pod grace period of the Jobs, plus a margin. */
 const STOP_MARGIN_MS = 5000
-
-const keyOf = (job: Job): ObjectKey => ({ namespace: job.metadata.namespace ?? 'default', name: job.metadata.name ?? '' })
 
 /** The latest state seen of each Job of the run. */
 type States = Map<string, Job | undefined>

@@ -1,10 +1,11 @@
 /** Small pieces every verb uses: store errors as `ApiError`, argument checks, selectors. */
 import { Effect, Either, Schedule } from 'effect'
 import { parseLabelSelector } from '../../../core/model/labelSelector.js'
-import type { LabelSelector } from '../../../core/model/types.js'
+import type { Job, LabelSelector, Pod } from '../../../core/model/types.js'
+import type { ObjectKey } from '../../ports/JobStore.js'
 import type { StoreError } from '../../ports/errors.js'
 import { stringFlag } from '../args.js'
-import type { CommandContext } from '../command.js'
+import { DEFAULT_NAMESPACE, type CommandContext } from '../command.js'
 import { ApiError, UsageError } from '../errors.js'
 import { parseOutputFormat, type OutputFormat } from '../printers/output.js'
 import { parseResourceArgs, type ResourceSelection } from '../resources.js'
@@ -12,6 +13,9 @@ import { parseResourceArgs, type ResourceSelection } from '../resources.js'
 /** Runs a store operation, reporting its failure as an `ApiError`. */
 export const api = <A, R>(effect: Effect.Effect<A, StoreError, R>, action?: string, source?: string): Effect.Effect<A, ApiError, R> =>
   Effect.mapError(effect, (error) => new ApiError({ error, ...(action !== undefined ? { action } : {}), ...(source !== undefined ? { source } : {}) }))
+
+/** The key of a stored Job or Pod. */
+export const keyOf = (object: Job | Pod): ObjectKey => ({ namespace: object.metadata.namespace ?? DEFAULT_NAMESPACE, name: object.metadata.name ?? '' })
 
 /** Fails with a usage error for `command`. */
 export const usage = (command: string, message: string): Effect.Effect<never, UsageError> => Effect.fail(new UsageError({ message, command }))

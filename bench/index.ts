@@ -1,7 +1,9 @@
+import * as MemoryStore from '../adapters/memory/MemoryStore.js'
+import { benchEndToEnd } from './endToEnd.js'
 import { benchReconcile } from './reconcileBench.js'
 
 /** `npm run bench`: printed figures, never assertions. */
-function main(): void {
+async function main(): Promise<void> {
   console.log('reconcile: one sync of a Job with N pods (median)')
   console.log('mode        pods     ms/reconcile   ns/pod')
   for (const mode of ['NonIndexed', 'Indexed'] as const) {
@@ -10,6 +12,15 @@ function main(): void {
       console.log(`${mode.padEnd(11)} ${String(pods).padStart(7)}  ${msPerReconcile.toFixed(2).padStart(13)}  ${nsPerPod.toFixed(0).padStart(7)}`)
     }
   }
+
+  console.log('\nend to end: a Job of 10k completions, parallelism 500, scripted pods that succeed at once')
+  console.log('store    batch   wall (s)   pod lifecycles/s   syncs')
+  for (const eventBatchMs of [10, 1000]) {
+    const figures = await benchEndToEnd(MemoryStore.layer, { completions: 10_000, parallelism: 500, eventBatchMs })
+    console.log(
+      `memory  ${`${eventBatchMs}ms`.padStart(6)}  ${(figures.wallMs / 1000).toFixed(2).padStart(9)}  ${figures.podLifecyclesPerSecond.toFixed(0).padStart(17)}  ${String(figures.syncs).padStart(6)}`,
+    )
+  }
 }
 
-main()
+await main()

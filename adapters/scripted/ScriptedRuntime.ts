@@ -503,13 +503,18 @@ export function make(
 
     /** Waits until the pod's own status satisfies `predicate`. */
     const awaitStatus = (pod: Tracked, predicate: (status: PodStatus) => boolean): Effect.Effect<PodStatus> =>
-      pod.status.changes.pipe(Stream.filter(predicate), Stream.runHead, Effect.flatMap(Effect.orDie))
+      Effect.flatMap(SubscriptionRef.get(pod.status), (current) =>
+        // Most waits are already over: skip the subscription (it costs a PubSub per pod).
+        predicate(current) ? Effect.succeed(current) : pod.status.changes.pipe(Stream.filter(predicate), Stream.runHead, Effect.flatMap(Effect.orDie)),
+      )
 
     /** Sleeps until `delay` after `fromMs`; at once when that time has passed. */
     const sleepUntil = (fromMs: number, delay: Duration.DurationInput) =>
-      Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
-        Effect.sleep(Duration.millis(Math.max(0, fromMs + Duration.toMillis(Duration.decode(delay)) - nowMs))),
-      )
+      Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
+        const remainingMs = fromMs + Duration.toMillis(Duration.decode(delay)) - nowMs
+        // No timer for a step that is due: "at once" stays at once, even with thousands of pods.
+        return remainingMs > 0 ? Effect.sleep(Duration.millis(remainingMs)) : Effect.void
+      })
 
     /** Follows the pod's plan until it ends or waits for the controls. */
     const automate = (pod: Tracked): Effect.Effect<void> =>
@@ -536,12 +541,12 @@ export function make(
           const outcome = plan.outcome
           if (outcome === undefined || outcome === 'manual') return yield* becomeReady
           // Readiness runs beside the outcome's timer; it has nothing left to do once the pod ended.
-          const readiness = yield* Effect.fork(becomeReady)
+          const readiness = readyAfter === undefined || readyAfter === 'manual' ? undefined : yield* Effect.fork(becomeReady)
           yield* sleepUntil(startedAt, outcome.after)
           if (outcome.result === 'Succeeded') return yield* ignore(apply(pod.key, 'succeed', succeedTransition))
           const restartInPlace = restartPolicyOf(pod.latest) === 'OnFailure' && (outcome.conditions ?? []).length === 0
           if (!restartInPlace) return yield* ignore(apply(pod.key, 'fail', failTransition(outcome)))
-          yield* Fiber.interrupt(readiness)
+          if (readiness !== undefined) yield* Fiber.interrupt(readiness)
           const crashed = yield* Effect.either(apply(pod.key, 'fail', crashTransition(outcome)))
           if (Either.isLeft(crashed)) return
           waitingSince = pod.times.changed

@@ -5,9 +5,9 @@
  */
 import { Effect, Exit, Layer, Scope } from 'effect'
 import * as MemoryStore from '../../memory/MemoryStore.js'
-import { JobStore } from '../../ports/JobStore.js'
+import { JobStore, type JobStoreService } from '../../ports/JobStore.js'
 import { runCli } from '../cli.js'
-import { startEngine } from '../engine.js'
+import { startEngine, type Engine } from '../engine.js'
 import { recording } from '../io.js'
 
 /** What one command did. */
@@ -20,6 +20,10 @@ export interface CommandResult {
 /** A store, an engine and a way to run commands against them. */
 export interface World {
   readonly jobctl: (args: ReadonlyArray<string>, stdin?: string) => Promise<CommandResult>
+  readonly store: JobStoreService
+  readonly engine: Engine
+  /** The world's scope, to run more background work beside the engine. */
+  readonly scope: Scope.Scope
   readonly close: () => Promise<void>
 }
 
@@ -39,6 +43,9 @@ export async function startWorld(): Promise<World> {
       )
       return { code, stdout: io.stdout(), stderr: io.stderr() }
     },
+    store,
+    engine,
+    scope,
     close: () => Effect.runPromise(Scope.close(scope, Exit.void)),
   }
 }

@@ -12,6 +12,7 @@ import type { Command } from '../command.js'
 import { startEngine } from '../engine.js'
 import { InputError, type UsageError } from '../errors.js'
 import { printErrorLine } from '../io.js'
+import { podLogRoot, shipPodLogs } from '../podLogFiles.js'
 import { awaitStopSignal } from '../signals.js'
 import { formatStoreSpec } from '../store.js'
 import { usage } from './shared.js'
@@ -53,7 +54,8 @@ export const controller: Command = {
   usage: 'controller [--store STORE] [--metrics-port PORT] [flags]',
   description:
     'Watches the store and runs its Jobs: the controller creates their pods, the local process runtime runs them. ' +
-    'Use it with a persistent store (file:DIR or kube) and the other commands in another terminal. SIGTERM or SIGINT stop it ' +
+    'Use it with a persistent store (file:DIR or kube) and the other commands in another terminal; on a file store it records ' +
+    'the pods\' output in DIR/pod-logs for jobctl logs. SIGTERM or SIGINT stop it ' +
     "gracefully: the runtime stops its containers (SIGTERM, then SIGKILL after the pods' grace period) and the process exits 0.",
   examples: ['# Run the controller on the default file store, metrics on port 9090', 'jobctl controller --metrics-port 9090'],
   flags: [
@@ -78,6 +80,8 @@ export const controller: Command = {
         ...(workers !== undefined ? { workers } : {}),
         ...(maxPods !== undefined ? { maxConcurrentPods: maxPods } : {}),
       })
+      // On a file store, other processes read pod logs from files beside it (jobctl logs).
+      if (context.store._tag === 'File') yield* shipPodLogs(engine.runtime, podLogRoot(context.store.dir))
       const host = stringFlag(context.args, 'metrics-address') ?? '127.0.0.1'
       const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(engine.controller.metrics.registry, host, metricsPort)}/metrics`
       yield* printErrorLine(`jobctl controller: running Jobs from store ${formatStoreSpec(context.store)} on node ${engine.runtime.nodeName}${metrics}`)

@@ -11,7 +11,9 @@ import { stringFlag } from '../args.js'
 import type { Command } from '../command.js'
 import { ApiError, InputError, type CliError } from '../errors.js'
 import { CliIO } from '../io.js'
+import { defaultContainer, podLogRoot, readPodLogFile } from '../podLogFiles.js'
 import { resourceKind, unknownResourceType } from '../resources.js'
+import type { StoreSpec } from '../store.js'
 import { api, keyOf, usage } from './shared.js'
 
 /** The pods of a Job (by its selector), oldest first. */
@@ -34,15 +36,20 @@ export function podLogs(pod: Pod, container: string | undefined): Effect.Effect<
   return Effect.gen(function* () {
     const runtime = yield* PodRuntime
     const name = pod.metadata.name ?? ''
-    if (container !== undefined && !pod.spec.containers.some((c) => c.name === container) && !(pod.spec.initContainers ?? []).some((c) => c.name === container)) {
-      return yield* Effect.fail(new InputError({ message: `container ${container} is not valid for pod ${name}` }))
-    }
+    if (container !== undefined) yield* checkContainer(pod, container)
     return yield* runtime.logs(keyOf(pod), container === undefined ? undefined : { container }).pipe(
       Effect.catchTag('NotFound', () =>
         Effect.fail(new InputError({ message: `the logs of pod ${JSON.stringify(name)} are not here: they are kept by the process that ran the pod` })),
       ),
     )
   })
+}
+
+/** Fails unless the pod has the container. */
+function checkContainer(pod: Pod, container: string): Effect.Effect<void, InputError> {
+  return [...(pod.spec.initContainers ?? []), ...pod.spec.containers].some((c) => c.name === container)
+    ? Effect.void
+    : Effect.fail(new InputError({ message: `container ${container} is not valid for pod ${pod.metadata.name ?? ''}` }))
 }
 
 /**
@@ -54,6 +61,32 @@ export function pickPodForLogs(pods: ReadonlyArray<Pod>): Pod | undefined {
   return [...pods].sort((a, b) => rank(a) - rank(b) || (parseTime(b.metadata.creationTimestamp) ?? 0) - (parseTime(a.metadata.creationTimestamp) ?? 0))[0]
 }
 
+/**
+ * A pod's output: from the runtime of this process when it runs pods, else from the files
+ * `jobctl controller` keeps beside a file store.
+ */
+function logsOf(pod: Pod, container: string | undefined, store: StoreSpec): Effect.Effect<string, CliError> {
+  return Effect.gen(function* () {
+    const runtime = yield* Effect.serviceOption(PodRuntime)
+    if (Option.isSome(runtime)) return yield* Effect.provideService(podLogs(pod, container), PodRuntime, runtime.value)
+    const name = pod.metadata.name ?? ''
+    const wanted = container ?? defaultContainer(pod)
+    if (store._tag !== 'File' || wanted === undefined) {
+      return yield* Effect.fail(
+        new InputError({
+          message: `the logs of pod ${JSON.stringify(name)} are kept by the process that runs the pods (jobctl run --logs, jobctl controller); this store does not share them`,
+        }),
+      )
+    }
+    yield* checkContainer(pod, wanted)
+    const text = yield* readPodLogFile(podLogRoot(store.dir), keyOf(pod), wanted)
+    if (text === undefined) {
+      return yield* Effect.fail(new InputError({ message: `no logs recorded for pod ${JSON.stringify(name)}: jobctl controller records them while it runs the pod` }))
+    }
+    return text
+  })
+}
+
 /** Text as printed: a final newline is added when the output has none. */
 export const withFinalNewline = (text: string): string => (text === '' || text.endsWith('\n') ? text : `${text}\n`)
 
@@ -62,8 +95,8 @@ export const logs: Command = {
   summary: "Print the output of a pod's container.",
   usage: 'logs (POD | TYPE/NAME) [-c CONTAINER] [flags]',
   description:
-    'TYPE/NAME is pod/NAME or job/NAME (one of the Job\'s pods). Logs are kept by the pod runtime that ran the pod, so they can be read ' +
-    'from the process that runs the pods: jobctl run --logs prints them at the end.',
+    "TYPE/NAME is pod/NAME or job/NAME (one of the Job's pods). Logs are kept by the pod runtime that ran the pod: " +
+    'jobctl run --logs prints them at the end, and jobctl controller on a file store records them in DIR/pod-logs, where this command reads them.',
   examples: ['# The output of a pod', 'jobctl logs pi-xk2v9', '', "# The output of one of the pi Job's pods", 'jobctl logs job/pi'],
   flags: [{ name: 'container', short: 'c', kind: 'string', placeholder: 'NAME', help: 'The container (default: the first one)' }],
   defaultStore: 'persistent',
@@ -94,15 +127,7 @@ export const logs: Command = {
           pod = picked
         }
       }
-      const runtime = yield* Effect.serviceOption(PodRuntime)
-      if (Option.isNone(runtime)) {
-        return yield* Effect.fail(
-          new InputError({
-            message: `the logs of pod ${JSON.stringify(pod.metadata.name ?? '')} are kept by the process that runs the pods (jobctl run --logs, jobctl controller); this store does not share them yet`,
-          }),
-        )
-      }
-      const text = yield* Effect.provideService(podLogs(pod, container), PodRuntime, runtime.value)
+      const text = yield* logsOf(pod, container, context.store)
       yield* io.out(withFinalNewline(text))
       return 0
     }),

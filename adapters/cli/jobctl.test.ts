@@ -102,6 +102,29 @@ describe('jobctl controller', () => {
   })
 })
 
+describe("the Kubernetes docs' walkthrough, on the file store", () => {
+  it('applies a Job, describes it, lists its pods, reads their logs and deletes it, each a command of its own', async () => {
+    const cwd = tempDir()
+    const run = (args: ReadonlyArray<string>) => jobctl(args, { cwd })
+    const controller = spawnJobctl(['controller'], { cwd })
+    const stopped = finished(controller)
+    await stderrMatching(controller, /jobctl controller: running Jobs from store file:\.\/\.jobctl/)
+
+    const manifest = writeManifest(cwd, 'job.yaml', [jobManifest('pi', ['sh', '-c', 'echo 3.14159'])])
+    expect(await run(['apply', '-f', manifest])).toEqual({ code: 0, signal: null, stdout: 'job.batch/pi created\n', stderr: '' })
+    expect((await run(['wait', '--for=condition=complete', '--timeout=120s', 'job/pi'])).stdout).toBe('job.batch/pi condition met\n')
+    expect((await run(['describe', 'job', 'pi'])).stdout).toMatch(/\nPods Statuses: +0 Active \(0 Ready\) \/ 1 Succeeded \/ 0 Failed\n/)
+    const pods = (await run(['get', 'pods', '--selector=batch.kubernetes.io/job-name=pi', '--output=jsonpath={.items[*].metadata.name}'])).stdout
+    expect(pods).toMatch(/^pi-[a-z0-9]{5}$/)
+    // The controller records the pod's output every half second.
+    await expect.poll(async () => (await run(['logs', pods])).stdout, { timeout: 30_000 }).toBe('3.14159\n')
+    expect(await run(['delete', 'job', 'pi'])).toEqual({ code: 0, signal: null, stdout: 'job.batch "pi" deleted\n', stderr: '' })
+
+    controller.kill('SIGTERM')
+    expect((await stopped).code).toBe(0)
+  })
+})
+
 describe('jobctl apply', () => {
   it('reads manifests from stdin', async () => {
     const result = await jobctl(['apply', '-f', '-', '--store', 'memory'], { stdin: stringify(jobManifest('from-stdin', ['true'])) })

@@ -16,9 +16,9 @@ import { ExitCode, type CliError } from '../errors.js'
 import { startEngine, type Engine } from '../engine.js'
 import { CliIO, print, printErrorLine } from '../io.js'
 import { jobStates } from '../observe.js'
-import { progressCounts, progressPrinter, TTY_REFRESH_MS } from '../progress.js'
+import { progressCounts, progressPrinter, TTY_REFRESH_MS, type ProgressPrinter } from '../progress.js'
 import { jobStatusWord } from '../printers/tables.js'
-import { awaitStopSignal, signalExitCode } from '../signals.js'
+import { awaitStopSignal, signalExitCode, type StopSignal } from '../signals.js'
 import { applyManifests, loadJobManifests } from './apply.js'
 import { describeJobNow } from './describe.js'
 import { podLogs, podsOfJob, withFinalNewline } from './logs.js'
@@ -52,10 +52,9 @@ function untilFinished(keys: ReadonlyArray<ObjectKey>, states: States): Effect.E
 }
 
 /** Redraws (terminal) or prints (plain) the progress line until interrupted. */
-function showProgress(names: ReadonlyArray<string>, states: States, startedMs: number): Effect.Effect<never, never, CliIO> {
+function showProgress(printer: ProgressPrinter, names: ReadonlyArray<string>, states: States, startedMs: number): Effect.Effect<never, never, CliIO> {
   return Effect.gen(function* () {
     const io = yield* CliIO
-    const printer = progressPrinter(io.stderrIsTTY, io.columns)
     for (;;) {
       const elapsed = (yield* Clock.currentTimeMillis) - startedMs
       const text = printer.update(progressCounts(names.map((n) => [n, states.get(n)])), elapsed)
@@ -131,15 +130,16 @@ export const run: Command = {
       const names = jobs.map((j) => j.metadata.name ?? '')
       const states: States = new Map(jobs.map((j) => [j.metadata.name ?? '', j]))
       const io = yield* CliIO
+      const printer = progressPrinter(io.stderrIsTTY, io.columns)
 
-      const progress = yield* Effect.fork(showProgress(names, states, startedMs))
+      const progress = yield* Effect.fork(showProgress(printer, names, states, startedMs))
       const outcome = yield* Effect.raceFirst(
-        Effect.as(untilFinished(jobs.map(keyOf), states), Option.none<'SIGINT' | 'SIGTERM'>()),
+        Effect.as(untilFinished(jobs.map(keyOf), states), Option.none<StopSignal>()),
         Effect.map(awaitStopSignal, Option.some),
       )
       yield* Fiber.interrupt(progress)
       const elapsed = (yield* Clock.currentTimeMillis) - startedMs
-      yield* io.err(progressPrinter(io.stderrIsTTY, io.columns).finish(progressCounts(names.map((n) => [n, states.get(n)])), elapsed))
+      yield* io.err(printer.finish(progressCounts(names.map((n) => [n, states.get(n)])), elapsed))
 
       if (Option.isSome(outcome)) {
         yield* printErrorLine(`jobctl run: ${outcome.value}: stopping the pods`)

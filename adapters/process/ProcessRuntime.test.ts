@@ -495,4 +495,24 @@ describe('ProcessRuntime', () => {
     },
     TEST_TIMEOUT,
   )
+
+  it.live(
+    'a pod left running on this node by an earlier run of the runtime ends Failed with ContainerStatusUnknown (137)',
+    () =>
+      Effect.gen(function* () {
+        const store = yield* JobStore
+        // What a runtime that crashed leaves behind: bound to its node, Running, no process.
+        yield* store.createPod(podOf('left-over', [{ name: 'main', image: 'sh', command: ['sleep', '100'] }]))
+        yield* store.bindPod(key('left-over'), 'restarted-node')
+        yield* store.updatePodStatus(key('left-over'), {
+          phase: 'Running',
+          containerStatuses: [{ name: 'main', restartCount: 0, ready: true, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }],
+        })
+        yield* (yield* PodRuntime).start
+        const pod = yield* waitForPod('left-over', 'a terminal phase', isDone)
+        expect(pod.status?.phase).toBe('Failed')
+        expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'ContainerStatusUnknown' })
+      }).pipe(Effect.scoped, Effect.provide(ProcessRuntime.layer({ nodeName: 'restarted-node' }).pipe(Layer.provideMerge(MemoryStore.layer)))),
+    TEST_TIMEOUT,
+  )
 })

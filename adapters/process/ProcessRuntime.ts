@@ -43,6 +43,7 @@ import { followPods, type PodEvent } from '../kubelet/podEvents.js'
 import {
   gracePeriodSeconds,
   initialStatus,
+  isTerminalPhase,
   isUnboundAndRunnable,
   keyString,
   podKey,
@@ -339,6 +340,26 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
           yield* releaseSlot(pod)
         })
 
+      /**
+       * A pod bound to this node that no process of ours runs: an earlier run of the runtime
+       * took it and ended (a restart, a crash). Its containers are gone, as after a node
+       * reboot, so it ends `Failed` with the kubelet's `ContainerStatusUnknown` (137), and a
+       * pod being deleted goes.
+       */
+      const reportLost = (pod: Pod): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          const now = formatTime(yield* Clock.currentTimeMillis)
+          const known = pod.status?.containerStatuses === undefined ? initialStatus(pod, now) : pod.status
+          const lost = terminateRemaining(known, now, () => ({
+            exitCode: SIGKILL_EXIT_CODE,
+            reason: 'ContainerStatusUnknown',
+            message: 'The container could not be located when the pod was terminated',
+          }))
+          yield* Effect.logWarning(`process runtime: pod ${keyString(podKey(pod))} was running before this runtime started; its containers are gone`)
+          yield* Effect.ignore(writePodStatus(store, podKey(pod), withForeignConditions(lost, pod)))
+          if (pod.metadata.deletionTimestamp !== undefined) yield* deletePodNow(store, podKey(pod), pod.metadata.uid)
+        })
+
       const changed = (pod: Pod): Effect.Effect<void> =>
         Effect.gen(function* () {
           const k = keyString(podKey(pod))
@@ -347,6 +368,10 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
           else if (mine !== undefined) {
             mine.latest = pod
             if (pod.metadata.deletionTimestamp !== undefined) yield* Deferred.succeed(mine.deletionRequested, undefined)
+            return
+          }
+          if (pod.spec.nodeName === settings.nodeName && !isTerminalPhase(pod.status?.phase)) {
+            yield* reportLost(pod)
             return
           }
           if (isUnboundAndRunnable(pod)) {

@@ -183,9 +183,13 @@ export function readLine(line: Buffer): Line {
   if (j === bytes.length) return j - crcStart < 8 || bytes.length < MAX_HEADER ? { _tag: 'Torn' } : corrupt('bad checksum field')
   if (j - crcStart !== 8 || bytes[j] !== SPACE) return corrupt('bad checksum field')
   const body = bytes.subarray(j + 1)
-  if (body.length < length) return { _tag: 'Torn' }
-  if (body.length > length) return corrupt(`length ${body.length} where ${length} was written`)
   const expected = Number.parseInt(bytes.toString('latin1', crcStart, j), 16)
+  if (body.length < length) {
+    // A torn body is a prefix of the JSON; one that still matches its checksum is whole, and
+    // it is the length field that was damaged.
+    return crc32(body) === expected ? corrupt(`length field says ${length}, the record has ${body.length}`) : { _tag: 'Torn' }
+  }
+  if (body.length > length) return corrupt(`length ${body.length} where ${length} was written`)
   if (crc32(body) !== expected) return corrupt('checksum mismatch')
   try {
     return { _tag: 'Value', value: JSON.parse(body.toString('utf8')) as unknown }

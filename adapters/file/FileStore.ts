@@ -34,10 +34,11 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import * as fs from 'node:fs'
-import { Clock, Effect, Either, Layer } from 'effect'
+import { Clock, Effect, Either, Layer, Stream } from 'effect'
 import type { Scope } from 'effect'
 import type { Job, ObjectMeta, Pod } from '../../core/model/types.js'
 import { AlreadyExists, NotFound, StoreUnavailable } from '../ports/errors.js'
+import type { Gone } from '../ports/errors.js'
 import type { ResourceKind } from '../ports/errors.js'
 import { JobStore } from '../ports/JobStore.js'
 import type { JobStoreService, ListOptions, ListResult, NewEvent, ObjectKey } from '../ports/JobStore.js'
@@ -66,8 +67,17 @@ export interface FileStoreOptions {
   readonly historySize?: number
   /** The size of the current log at which the next write compacts it. Default 64 MiB. */
   readonly compactAfterBytes?: number
-  /** How often an idle process looks for other processes' writes when `fs.watch` is silent. Default 200 ms. */
+  /**
+   * How often an idle process looks for other processes' writes when `fs.watch` is silent.
+   * Default 200 ms. While a watch is open, this timer keeps the Node.js process alive.
+   */
   readonly pollIntervalMs?: number
+  /**
+   * Follow other processes' writes in the background (`fs.watch` and polling), so that watches
+   * see them while this process is idle. Default `true`. Without it, the store catches up only
+   * when it is called (enough for a one-shot command that never watches).
+   */
+  readonly follow?: boolean
 }
 
 /** The default number of remembered changes per kind. */
@@ -155,9 +165,10 @@ class Engine {
   /** Ids of this process's records seen accepted while catching up after a lost race. */
   private readonly acceptedOwn = new Set<string>()
   private retiredUpTo = 0
+  private watches = 0
   private readonly compactAfterBytes: number
-  private readonly watcher: fs.FSWatcher | undefined
-  private readonly timer: NodeJS.Timeout
+  private watcher: fs.FSWatcher | undefined
+  private timer: NodeJS.Timeout | undefined
 
   constructor(
     dir: string,
@@ -171,6 +182,7 @@ class Engine {
     this.log = loaded.log
     this.state = loaded.state
     this.service = this.makeService()
+    if (options.follow === false) return
     const wake = (): void => this.scheduleTail()
     let watcher: fs.FSWatcher | undefined
     try {
@@ -192,7 +204,7 @@ class Engine {
   close(): void {
     if (this.closed) return
     this.closed = true
-    clearInterval(this.timer)
+    if (this.timer !== undefined) clearInterval(this.timer)
     this.watcher?.close()
     this.log.close()
     const pending = this.queue
@@ -302,6 +314,13 @@ class Engine {
     } catch {
       // the log stays whole; compaction is only an optimisation
     }
+  }
+
+  /** Counts open watches; the polling timer holds the process open while there are some. */
+  private retain(delta: number): void {
+    this.watches += delta
+    if (this.watches > 0) this.timer?.ref()
+    else this.timer?.unref()
   }
 
   private scheduleTail(): void {
@@ -538,6 +557,18 @@ class Engine {
 
     const refreshEffect: Effect.Effect<void, StoreUnavailable> = read(() => undefined)
 
+    /** While a watch is open, the background tail keeps the process alive (it waits for others' writes). */
+    const watching = <A>(stream: Stream.Stream<A, Gone | StoreUnavailable>): Stream.Stream<A, Gone | StoreUnavailable> =>
+      Stream.unwrapScoped(
+        Effect.as(
+          Effect.acquireRelease(
+            Effect.sync(() => this.retain(1)),
+            () => Effect.sync(() => this.retain(-1)),
+          ),
+          stream,
+        ),
+      )
+
     return {
       getJob: (key) => get<Job>('Job', key),
       listJobs: (options) => list<Job>('Job', options),
@@ -549,7 +580,7 @@ class Engine {
       removeJobFinalizer: (key, finalizer) =>
         Effect.asVoid(modifyJob(key, (stored) => Either.right(JobWrites.removeJobFinalizer(stored, finalizer)))),
       deleteJob: (key, options) => Effect.asVoid(modifyJob(key, (stored, nowMs) => JobWrites.deleteJob(stored, options, nowMs))),
-      watchJobs: (options) => this.jobHub.watch(options, refreshEffect),
+      watchJobs: (options) => watching(this.jobHub.watch(options, refreshEffect)),
 
       getPod: (key) => get<Pod>('Pod', key),
       listPods: (options) => list<Pod>('Pod', options),
@@ -560,7 +591,7 @@ class Engine {
       updatePodStatus: (key, status, resourceVersion) =>
         modifyPod(key, (stored) => PodWrites.updatePodStatus(stored, status, resourceVersion)),
       deletePod: (key, options) => Effect.asVoid(modifyPod(key, (stored, nowMs) => PodWrites.deletePod(stored, options, nowMs))),
-      watchPods: (options) => this.podHub.watch(options, refreshEffect),
+      watchPods: (options) => watching(this.podHub.watch(options, refreshEffect)),
 
       recordEvent: (event) =>
         Effect.flatMap(Clock.currentTimeMillis, (nowMs) => this.submit<void, never>((): Decision => ({ _tag: 'Event', event, nowMs }))),

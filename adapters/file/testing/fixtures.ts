@@ -47,12 +47,18 @@ export function pod(name: string, namespace = 'ns', labels: Record<string, strin
 /** The repository root. */
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
-/** Runs `adapters/file/testing/<script>` with tsx in a new process; stdout is piped. */
+/**
+ * Node with tsx's loader and the script: one process. (The `tsx` command itself runs the script
+ * in a child process of its own, so a SIGKILL sent to it would miss the writer.)
+ */
+export function scriptCommand(script: string, args: ReadonlyArray<string>): { readonly command: string; readonly args: ReadonlyArray<string> } {
+  return { command: process.execPath, args: ['--import', 'tsx', path.join(repositoryRoot, 'adapters/file/testing', script), ...args] }
+}
+
+/** Runs `adapters/file/testing/<script>` with tsx in a new process; stdout and stderr are piped. */
 export function spawnScript(script: string, args: ReadonlyArray<string>): ChildProcess {
-  return spawn(path.join(repositoryRoot, 'node_modules/.bin/tsx'), [path.join(repositoryRoot, 'adapters/file/testing', script), ...args], {
-    cwd: repositoryRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const { command, args: argv } = scriptCommand(script, args)
+  return spawn(command, argv, { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 /** Calls `onLine` for every complete line the stream gives. */

@@ -14,6 +14,12 @@ export interface EngineSettings {
   readonly maxPodCreateDeletePerSync: number
   /** Upstream's `MaxUncountedPods` (R109). */
   readonly maxUncountedPods: number
+  /**
+   * Whether this engine also deletes finished Jobs managed by other controllers once their
+   * TTL expires, as Kubernetes' TTL controller does (R166). True where the engine is the only
+   * controller; false beside a cluster's own TTL controller.
+   */
+  readonly ttlForEveryJob: boolean
 }
 
 /** Upstream's constants, with the documented 6-minute back-off cap (R126's project decision). */
@@ -22,6 +28,7 @@ export const defaultEngineSettings: EngineSettings = {
   backoff: DOCUMENTED_BACKOFF,
   maxPodCreateDeletePerSync: 500,
   maxUncountedPods: 500,
+  ttlForEveryJob: true,
 }
 
 /**

@@ -312,6 +312,14 @@ describe('reconcile: TTL after finished (R164–R166)', () => {
     expect(reconcile(job, [], at(10)).actions).toEqual([{ _tag: 'DeleteJob', propagation: 'Foreground', uid: job.metadata.uid }])
   })
 
+  it('R166 R173: beside a cluster\'s own TTL controller (ttlForEveryJob false), only our own Jobs are deleted', () => {
+    const foreign = finishedJob(0, { spec: { managedBy: 'example.org/other' } })
+    const settings = { controllerName: 'job-reconciler.io/controller', ttlForEveryJob: false }
+    expect(reconcile(foreign, [], at(10), { settings }).actions).toEqual([])
+    const ours = finishedJob(0, { spec: { managedBy: 'job-reconciler.io/controller' } })
+    expect(reconcile(ours, [], at(10), { settings }).actions).toEqual([{ _tag: 'DeleteJob', propagation: 'Foreground', uid: ours.metadata.uid }])
+  })
+
   it('R164: the sync that finishes a Job asks to look again when its TTL expires (ttl 0 ⇒ at once)', () => {
     for (const ttl of [0, 30]) {
       const job = makeJob({ spec: { completions: 1, ttlSecondsAfterFinished: ttl }, status: runningStatus({ active: 1 }) })

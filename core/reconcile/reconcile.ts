@@ -155,7 +155,7 @@ function reconcileFinished(job: Job, pods: ReadonlyArray<Pod>, nowMs: number, se
       }
     }
   }
-  const ttl = ttlVerdict(job, nowMs)
+  const ttl = settings.ttlForEveryJob || isManagedBy(job, settings.controllerName) ? ttlVerdict(job, nowMs) : ({ _tag: 'NoTtl' } as const)
   if (ttl._tag === 'Expired') actions.push({ _tag: 'DeleteJob', propagation: 'Foreground', uid: job.metadata.uid ?? '' })
   return {
     actions,

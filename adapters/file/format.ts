@@ -20,8 +20,9 @@ import type { NewEvent, StoredEvent } from '../ports/JobStore.js'
 /** The format this build writes, and the newest it reads. Stored in `store.json`. */
 export const FORMAT_VERSION = 1
 
-/** Identifies a store directory; `{ "format": 1, "kind": STORE_KIND }`. */
+/** Identifies a store directory; `{ "kind": STORE_KIND, "format": 1 }`. */
 export const STORE_FILE = 'store.json'
+/** The `kind` in `store.json`. */
 export const STORE_KIND = 'job-reconciler file store'
 
 /** The head before the first record of a new store. */
@@ -107,6 +108,7 @@ export interface RetiredRecord {
   readonly into: number
 }
 
+/** A record of a log (the retired marker aside). */
 export type LogRecord = ObjectRecord | EventRecord | SealRecord
 
 /** The resourceVersion a record takes, if it takes one. */
@@ -128,6 +130,7 @@ export interface SnapshotHeader {
   readonly head: string
 }
 
+/** A line of a snapshot: the header, one object or event each, and the closing count. */
 export type SnapshotLine =
   | SnapshotHeader
   | { readonly t: 'job'; readonly o: Job }

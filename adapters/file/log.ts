@@ -47,7 +47,11 @@ export class SharedLog {
   private offset = 0
   private headValue: string
   private rvValue: number
-  /** This process appended since the last `sync`. */
+  /**
+   * Something was appended, or read, since the last `sync`: answers given from here on may
+   * depend on it, so `sync` makes it durable first (another process's records included: a
+   * writer may be killed between its append and its fsync).
+   */
   private dirty = false
 
   constructor(
@@ -61,12 +65,15 @@ export class SharedLog {
     this.fd = openLog(this.file)
   }
 
+  /** The generation of the log being read (and appended to). */
   get generation(): number {
     return this.generationValue
   }
+  /** The id of the last accepted record: what the next record must name as `prev`. */
   get head(): string {
     return this.headValue
   }
+  /** The store's resourceVersion: that of the last accepted record that took one. */
   get rv(): number {
     return this.rvValue
   }
@@ -105,6 +112,7 @@ export class SharedLog {
           throw corruptFile(this.file, offset, 'retired marker inside a log')
         }
         this.offset = offset + line.length + 1
+        this.dirty = true
         // Blank and torn lines carry nothing; a record whose `prev` is not the head lost the race.
         if (record === undefined || record.prev !== this.headValue) continue
         this.accept(record, offset, onAccept)
@@ -138,7 +146,7 @@ export class SharedLog {
     return true
   }
 
-  /** Makes this process's appends durable (`fdatasync`). */
+  /** Makes what this process appended or read so far durable (`fdatasync`). */
   sync(): void {
     if (!this.dirty) return
     try {
@@ -149,6 +157,7 @@ export class SharedLog {
     this.dirty = false
   }
 
+  /** Closes the descriptor (nothing is pending: appends are synchronous). */
   close(): void {
     try {
       fs.closeSync(this.fd)

@@ -116,6 +116,33 @@ describe('FileStore on disk: opening', () => {
     }),
   )
 
+  it.scoped('a store whose creation was cut short (killed before store.json) is created again', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      fs.writeFileSync(path.join(dir, 'log.00000001'), '')
+      fs.writeFileSync(path.join(dir, 'store.json.tmp.99999.abc123'), '{"kind":')
+      yield* withStore(dir, (store) => store.createPod(pod('a')))
+      expect(yield* podNames(dir)).toEqual(['a'])
+    }),
+  )
+
+  it.scoped('snapshots and retired logs are owner-only too', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* withStore(
+        dir,
+        (store) =>
+          Effect.gen(function* () {
+            for (let i = 0; i < 5; i++) yield* store.createPod(pod(`p${i}`))
+          }),
+        { compactAfterBytes: 1 },
+      )
+      const names = fs.readdirSync(dir)
+      expect(names).toContain('snapshot.00000006')
+      for (const name of names) expect(fs.statSync(path.join(dir, name)).mode & 0o777, name).toBe(0o600)
+    }),
+  )
+
   it.scoped('a symbolic link planted in place of a log is never followed', () =>
     Effect.gen(function* () {
       const dir = yield* tempDir

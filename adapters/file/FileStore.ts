@@ -154,7 +154,9 @@ class Engine {
   readonly service: JobStoreService
   private log: SharedLog
   private state: State
+  /** Names this store's records (`<writerId>.<sequence>`): unique among all processes. */
   private readonly writerId = randomBytes(6).toString('hex')
+  private readonly ownPrefix = `${this.writerId}.`
   private sequence = 0
   private queue: Request[] = []
   private flushScheduled = false
@@ -265,7 +267,7 @@ class Engine {
 
   /** Applies one accepted record: tables, events, watches; a won seal also writes the snapshot. */
   private applyTo(state: State, log: SharedLog, record: LogRecord): void {
-    if (record.id.startsWith(this.writerId)) this.acceptedOwn.add(record.id)
+    if (record.id.startsWith(this.ownPrefix)) this.acceptedOwn.add(record.id)
     switch (record.t) {
       case 'put':
       case 'del': {
@@ -290,7 +292,7 @@ class Engine {
         state.events.record(record.e, record.ms)
         return
       case 'seal':
-        if (record.id.startsWith(this.writerId)) this.snapshotAtSeal(state, log, record)
+        if (record.id.startsWith(this.ownPrefix)) this.snapshotAtSeal(state, log, record)
         return
     }
   }

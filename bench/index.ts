@@ -1,5 +1,6 @@
 import * as MemoryStore from '../adapters/memory/MemoryStore.js'
 import { benchEndToEnd } from './endToEnd.js'
+import { printFileStoreBench } from './fileStore.js'
 import { benchReconcile } from './reconcileBench.js'
 
 /** `npm run bench`: printed figures, never assertions. */
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
       `memory  ${`${eventBatchMs}ms`.padStart(6)}  ${(figures.wallMs / 1000).toFixed(2).padStart(9)}  ${figures.podLifecyclesPerSecond.toFixed(0).padStart(17)}  ${String(figures.syncs).padStart(6)}`,
     )
   }
+
+  await printFileStoreBench()
 }
 
 await main()

@@ -7,5 +7,6 @@
 export * from './ports/index.js'
 export * as Controller from './controller/Controller.js'
 export * as MemoryStore from './memory/MemoryStore.js'
+export * as FileStore from './file/FileStore.js'
 export * as ProcessRuntime from './process/ProcessRuntime.js'
 export * as ScriptedRuntime from './scripted/ScriptedRuntime.js'

@@ -36,7 +36,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import * as fs from 'node:fs'
 import { Clock, Effect, Either, Layer, Stream } from 'effect'
 import type { Scope } from 'effect'
-import type { Job, ObjectMeta, Pod } from '../../core/model/types.js'
+import type { Job, Pod } from '../../core/model/types.js'
 import { AlreadyExists, NotFound, StoreUnavailable } from '../ports/errors.js'
 import type { Gone } from '../ports/errors.js'
 import type { ResourceKind } from '../ports/errors.js'
@@ -46,7 +46,7 @@ import { EventLog } from '../store-kit/eventLog.js'
 import * as JobWrites from '../store-kit/jobWrites.js'
 import { GENERATED_NAME_ATTEMPTS, generateName, prefixToGenerate } from '../store-kit/names.js'
 import type { Write } from '../store-kit/objectMeta.js'
-import { DEFAULT_NAMESPACE, put } from '../store-kit/objectMeta.js'
+import { keyOf, manifestNames, put } from '../store-kit/objectMeta.js'
 import { ObjectTable } from '../store-kit/objectTable.js'
 import * as PodWrites from '../store-kit/podWrites.js'
 import { frozenCopy } from '../store-kit/snapshot.js'
@@ -575,7 +575,7 @@ class Engine {
       getJob: (key) => get<Job>('Job', key),
       listJobs: (options) => list<Job>('Job', options),
       createJob: (manifest) =>
-        insert('Job', prefixToGenerate(metadataOf(manifest)), (name, nowMs) => JobWrites.createJob(manifest, { name, uid: randomUUID(), nowMs })),
+        insert('Job', prefixToGenerate(manifestNames(manifest)), (name, nowMs) => JobWrites.createJob(manifest, { name, uid: randomUUID(), nowMs })),
       updateJob: (job) => modifyJob(keyOf(job.metadata), (stored) => JobWrites.updateJob(stored, job)),
       updateJobStatus: (key, status, resourceVersion) =>
         modifyJob(key, (stored) => JobWrites.updateJobStatus(stored, status, resourceVersion)),
@@ -603,13 +603,3 @@ class Engine {
 }
 
 /** The `metadata` of an undecoded manifest, when it has names to read. */
-function metadataOf(manifest: unknown): { readonly name?: string; readonly generateName?: string } | undefined {
-  const metadata = typeof manifest === 'object' && manifest !== null ? (manifest as { readonly metadata?: unknown }).metadata : undefined
-  if (typeof metadata !== 'object' || metadata === null) return undefined
-  const { name, generateName } = metadata as { readonly name?: unknown; readonly generateName?: unknown }
-  return { ...(typeof name === 'string' ? { name } : {}), ...(typeof generateName === 'string' ? { generateName } : {}) }
-}
-
-function keyOf(metadata: ObjectMeta): ObjectKey {
-  return { namespace: metadata.namespace ?? DEFAULT_NAMESPACE, name: metadata.name ?? '' }
-}

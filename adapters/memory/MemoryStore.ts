@@ -24,7 +24,7 @@ import { EventLog } from '../store-kit/eventLog.js'
 import * as JobWrites from '../store-kit/jobWrites.js'
 import { GENERATED_NAME_ATTEMPTS, generateName, prefixToGenerate } from '../store-kit/names.js'
 import type { Write } from '../store-kit/objectMeta.js'
-import { DEFAULT_NAMESPACE, put } from '../store-kit/objectMeta.js'
+import { keyOf, manifestNames, put } from '../store-kit/objectMeta.js'
 import { ObjectTable } from '../store-kit/objectTable.js'
 import * as PodWrites from '../store-kit/podWrites.js'
 import { frozenCopy } from '../store-kit/snapshot.js'
@@ -140,7 +140,7 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       getJob: (key) => get(jobs, key),
       listJobs: (options) => list(jobs, options),
       createJob: (manifest) =>
-        insert(jobs, prefixToGenerate(metadataOf(manifest)), (name, nowMs) =>
+        insert(jobs, prefixToGenerate(manifestNames(manifest)), (name, nowMs) =>
           JobWrites.createJob(manifest, { name, uid: randomUUID(), nowMs }),
         ),
       updateJob: (job) =>
@@ -188,13 +188,3 @@ export const layerWith = (options: MemoryStoreOptions): Layer.Layer<JobStore> =>
 export const layer: Layer.Layer<JobStore> = layerWith({})
 
 /** The `metadata` of an undecoded manifest, when it has names to read. */
-function metadataOf(manifest: unknown): { readonly name?: string; readonly generateName?: string } | undefined {
-  const metadata = typeof manifest === 'object' && manifest !== null ? (manifest as { readonly metadata?: unknown }).metadata : undefined
-  if (typeof metadata !== 'object' || metadata === null) return undefined
-  const { name, generateName } = metadata as { readonly name?: unknown; readonly generateName?: unknown }
-  return { ...(typeof name === 'string' ? { name } : {}), ...(typeof generateName === 'string' ? { generateName } : {}) }
-}
-
-function keyOf(metadata: ObjectMeta): ObjectKey {
-  return { namespace: metadata.namespace ?? DEFAULT_NAMESPACE, name: metadata.name ?? '' }
-}

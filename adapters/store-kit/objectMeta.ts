@@ -7,6 +7,7 @@ import type { FieldError } from '../../core/model/fieldErrors.js'
 import { forbidden } from '../../core/model/fieldErrors.js'
 import type { ObjectMeta } from '../../core/model/types.js'
 import type { ResourceKind } from '../ports/errors.js'
+import type { ObjectKey } from '../ports/JobStore.js'
 import { Conflict } from '../ports/errors.js'
 
 /** The namespace of objects created without one. */
@@ -87,4 +88,17 @@ export function sameList(a: ReadonlyArray<string> | undefined, b: ReadonlyArray<
   const left = a ?? []
   const right = b ?? []
   return left.length === right.length && left.every((item, i) => item === right[i])
+}
+
+/** The key of a stored object. */
+export function keyOf(metadata: ObjectMeta): ObjectKey {
+  return { namespace: metadata.namespace ?? DEFAULT_NAMESPACE, name: metadata.name ?? '' }
+}
+
+/** The name fields of a manifest not yet decoded (for error messages about it). */
+export function manifestNames(manifest: unknown): { readonly name?: string; readonly generateName?: string } | undefined {
+  const metadata = typeof manifest === 'object' && manifest !== null ? (manifest as { readonly metadata?: unknown }).metadata : undefined
+  if (typeof metadata !== 'object' || metadata === null) return undefined
+  const { name, generateName } = metadata as { readonly name?: unknown; readonly generateName?: unknown }
+  return { ...(typeof name === 'string' ? { name } : {}), ...(typeof generateName === 'string' ? { generateName } : {}) }
 }

@@ -63,7 +63,8 @@ export function runConformance<E>(options: ConformanceOptions<E>): void {
   const capabilities = resolveCapabilities(options.capabilities)
   const test = capabilities.testClock ? it.effect : it.live
   let number = 0
-  describe(`conformance (${options.name})`, () => {
+  const suite = options.concurrent === true ? describe.concurrent : describe
+  suite(`conformance (${options.name})`, () => {
     for (const group of scenarioGroups) {
       describe(group.title, () => {
         for (const scenario of group.scenarios) {

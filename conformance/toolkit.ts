@@ -47,8 +47,12 @@ export interface Capabilities {
 export interface ConformanceOptions<E = never> {
   /** Shown in the report: `conformance (memory)`. */
   readonly name: string
-  /** Provides the backend. Built once per scenario (a fresh store for an embedded backend). */
-  readonly layer: Layer.Layer<JobStore, E>
+  /**
+   * Provides the backend. Built once per scenario (a fresh store for an embedded backend). A
+   * function gets the scenario's namespace: a backend shared by every scenario (a real API
+   * server) can then keep each scenario's store, and so its controller, to that namespace.
+   */
+  readonly layer: Layer.Layer<JobStore, E> | ((namespace: string) => Layer.Layer<JobStore, E>)
   readonly capabilities?: Capabilities
   /** Extra controller options (workers, `eventBatchMs`, retry, engine settings). */
   readonly controller?: ControllerOptions
@@ -57,6 +61,12 @@ export interface ConformanceOptions<E = never> {
    * (`conformance-<n>`), so that scenarios sharing a long-lived server never see each other.
    */
   readonly namespace?: (scenarioNumber: number) => string
+  /**
+   * Run the scenarios of each topic concurrently (vitest's `maxConcurrency` at a time). Only for
+   * a backend whose scenarios cannot see each other: a `layer` function keeping each
+   * scenario's store to its namespace. Default false.
+   */
+  readonly concurrent?: boolean
   /** Runs before each scenario, e.g. to create its namespace on a real cluster. */
   readonly prepareNamespace?: (namespace: string) => Effect.Effect<void, unknown, JobStore>
 }
@@ -381,7 +391,7 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
   const program = Effect.gen(function* () {
     const store = yield* JobStore
     if (options.prepareNamespace !== undefined) yield* options.prepareNamespace(namespace)
-    const kubelet = yield* ScriptedRuntime.ScriptedRuntime
+    const kubelet = patientControls(yield* ScriptedRuntime.ScriptedRuntime, testClock)
     const runtime = yield* PodRuntime
     const recorder = new Recorder()
     yield* Effect.forkScoped(
@@ -520,10 +530,14 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
       waitForJob: (name, predicate, wait) =>
         eventually(
           Effect.flatMap(job(name), (current) =>
-            Effect.try(() => {
-              const verdict = predicate(current)
-              if (verdict === false) throw new Error(`Job ${name} not there yet: ${JSON.stringify(current.status ?? {})}`)
-              return current
+            Effect.try({
+              try: () => {
+                const verdict = predicate(current)
+                if (verdict === false) throw new Error(`Job ${name} not there yet: ${JSON.stringify(current.status ?? {})}`)
+                return current
+              },
+              // Keep the assertion's own message for the time-out report.
+              catch: (error) => error,
             }),
           ),
           wait,
@@ -531,7 +545,12 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
       waitForActive: (jobName, count, wait) =>
         eventually(
           Effect.flatMap(activePods(jobName), (active) =>
-            active.length === count ? Effect.succeed(active) : Effect.fail(`${active.length} active pods, want ${count}`),
+            active.length !== count
+              ? Effect.fail(`${active.length} active pods, want ${count}`)
+              : // In real time, also until the runtime has taken (bound) them, as settling guarantees on TestClock.
+                !testClock && active.some((pod) => (pod.spec.nodeName ?? '') === '')
+                ? Effect.fail('the runtime has not taken every pod yet')
+                : Effect.succeed(active),
           ),
           wait,
         ),
@@ -545,6 +564,38 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
 
   return program.pipe(
     Effect.scoped,
-    Effect.provide(Layer.provideMerge(ScriptedRuntime.layer(dispatch), options.layer)),
+    Effect.provide(Layer.provideMerge(ScriptedRuntime.layer(dispatch), storeLayer(options.layer, namespace))),
   )
+}
+
+/** The store of one scenario: the layer, or what the function gives for the scenario's namespace. */
+function storeLayer<E>(layer: ConformanceOptions<E>['layer'], namespace: string): Layer.Layer<JobStore, E> {
+  return typeof layer === 'function' ? layer(namespace) : layer
+}
+
+/**
+ * In real time a scenario can see a pod the moment the controller created it, a little before
+ * the runtime has taken (bound) it; a control on such a pod waits until the runtime has it
+ * (at most 10 s) and then applies. On `TestClock` everything has settled already: unchanged.
+ */
+function patientControls(kubelet: ScriptedRuntimeService, testClock: boolean): ScriptedRuntimeService {
+  if (testClock) return kubelet
+  const taken = (key: ObjectKey) =>
+    kubelet.awaitPod((pod) => pod.metadata.name === key.name && (pod.metadata.namespace ?? 'default') === key.namespace).pipe(
+      Effect.timeout('10 seconds'),
+      Effect.ignore,
+    )
+  const patient =
+    <Args extends [ObjectKey, ...unknown[]], A, E extends { readonly _tag: string }>(control: (...args: Args) => Effect.Effect<A, E>) =>
+    (...args: Args): Effect.Effect<A, E> =>
+      control(...args).pipe(Effect.catchIf((error) => error._tag === 'NotFound', () => Effect.zipRight(taken(args[0]), control(...args))))
+  return {
+    ...kubelet,
+    start: patient(kubelet.start),
+    ready: patient(kubelet.ready),
+    succeed: patient(kubelet.succeed),
+    fail: patient(kubelet.fail),
+    restartContainer: patient(kubelet.restartContainer),
+    finishTermination: patient(kubelet.finishTermination),
+  }
 }

@@ -33,7 +33,8 @@ export const indexed: ReadonlyArray<Scenario> = [
         expect(pod.spec.hostname).toBe(`idx-${i}`)
         expect(pod.metadata.generateName).toBe(`idx-${i}-`)
         expect(pod.metadata.name).toMatch(new RegExp(`^idx-${i}-[a-z0-9]{5}$`))
-        expect(pod.spec.containers[0]?.env).toContainEqual(indexEnv)
+        // (toMatchObject: the API server adds its default `fieldRef.apiVersion: v1`.)
+        expect(pod.spec.containers[0]?.env).toMatchObject([indexEnv])
       }
     }),
   ),
@@ -50,7 +51,7 @@ export const indexed: ReadonlyArray<Scenario> = [
         }),
       )
       const [pod] = yield* w.waitForActive('envs', 1)
-      expect(pod!.spec.containers[0]?.env).toEqual([indexEnv])
+      expect(pod!.spec.containers[0]?.env).toMatchObject([indexEnv])
       expect(pod!.spec.containers[1]?.env).toEqual([own])
     }),
   ),

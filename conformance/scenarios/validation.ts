@@ -23,8 +23,14 @@ const rejected = (w: World, manifest: Record<string, unknown>) =>
 /** Updates the Job with `change`, expects a 422 and returns the rendered field errors; the Job is unchanged. */
 const updateRejected = (w: World, name: string, change: (job: Job) => Job) =>
   Effect.gen(function* () {
-    const before = yield* w.job(name)
-    const error = yield* Effect.flip(w.store.updateJob(change(before)))
+    // Read and update again when the controller's status write came in between (a Conflict).
+    const attempt = Effect.gen(function* () {
+      const before = yield* w.job(name)
+      return { before, error: yield* Effect.flip(w.store.updateJob(change(before))) }
+    })
+    const { before, error } = yield* attempt.pipe(
+      Effect.repeat({ until: ({ error }) => error._tag !== 'Conflict', times: 5 }),
+    )
     expect(error).toMatchObject({ _tag: 'Invalid' })
     const after = yield* w.job(name)
     expect(after.spec).toEqual(before.spec)

@@ -22,6 +22,8 @@ export interface EngineOptions {
   /** Pods running at once on this host. */
   readonly maxConcurrentPods?: number
   readonly registry?: Registry
+  /** The `spec.managedBy` value the controller answers to (default: the built-in controller's). */
+  readonly controllerName?: string
 }
 
 /** A running engine. */
@@ -37,6 +39,7 @@ export function startEngine(options: EngineOptions): Effect.Effect<Engine, never
       eventBatchMs: options.eventBatchMs,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.registry !== undefined ? { registry: options.registry } : {}),
+      ...(options.controllerName !== undefined ? { settings: { controllerName: options.controllerName } } : {}),
     })
     const runtime = yield* ProcessRuntime.make(options.maxConcurrentPods !== undefined ? { maxConcurrentPods: options.maxConcurrentPods } : {})
     yield* runtime.start

@@ -7,6 +7,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Effect } from 'effect'
 import type { Registry } from 'prom-client'
+import * as Controller from '../../controller/Controller.js'
+import { BUILT_IN_CONTROLLER } from '../../../core/model/wellKnown.js'
 import { stringFlag } from '../args.js'
 import type { Command } from '../command.js'
 import { startEngine } from '../engine.js'
@@ -48,6 +50,9 @@ const integerFlag = (text: string | undefined, name: string, min: number): Effec
   return Number.isInteger(value) && value >= min ? Effect.succeed(value) : usage('controller', `invalid argument "${text}" for "--${name}" flag`)
 }
 
+/** The `spec.managedBy` value the controller answers to on a Kubernetes cluster (see `KubernetesStore.DEFAULT_CONTROLLER_NAME`). */
+const KUBE_CONTROLLER_NAME = 'job-reconciler.io/controller'
+
 export const controller: Command = {
   name: 'controller',
   summary: 'Run the Job controller and the local pod runtime until stopped.',
@@ -64,6 +69,12 @@ export const controller: Command = {
     { name: 'workers', kind: 'string', placeholder: 'N', help: 'Jobs synced in parallel', defaultValue: '5' },
     { name: 'max-pods', kind: 'string', placeholder: 'N', help: 'Pods running at once on this machine (default: 4 per CPU)' },
     { name: 'event-batch', kind: 'string', placeholder: 'MS', help: 'Milliseconds that merge pod events into one sync', defaultValue: '1000' },
+    {
+      name: 'controller-name',
+      kind: 'string',
+      placeholder: 'NAME',
+      help: `The spec.managedBy value of the Jobs to run (default: ${KUBE_CONTROLLER_NAME} with --store kube, else ${BUILT_IN_CONTROLLER})`,
+    },
   ],
   defaultStore: 'persistent',
   run: (context) =>
@@ -72,17 +83,34 @@ export const controller: Command = {
       const workers = yield* integerFlag(stringFlag(context.args, 'workers'), 'workers', 1)
       const maxPods = yield* integerFlag(stringFlag(context.args, 'max-pods'), 'max-pods', 1)
       const eventBatchMs = (yield* integerFlag(stringFlag(context.args, 'event-batch'), 'event-batch', 0)) ?? 1000
+      const host = stringFlag(context.args, 'metrics-address') ?? '127.0.0.1'
+      if (context.store._tag === 'Kube') {
+        // A real cluster: its scheduler and kubelets run the pods (no local runtime), its own
+        // Job controller runs the Jobs without our managedBy, its TTL controller their TTLs.
+        const controllerName = stringFlag(context.args, 'controller-name') ?? KUBE_CONTROLLER_NAME
+        const handle = yield* Controller.start({
+          eventBatchMs,
+          ...(workers !== undefined ? { workers } : {}),
+          settings: { controllerName, ttlForEveryJob: false },
+        })
+        const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(handle.metrics.registry, host, metricsPort)}/metrics`
+        yield* printErrorLine(`jobctl controller: running Jobs with spec.managedBy ${controllerName} in ${formatStoreSpec(context.store)}${metrics}`)
+        const signal = yield* awaitStopSignal
+        yield* printErrorLine(`jobctl controller: ${signal}: stopping`)
+        return 0
+      }
       if (context.store._tag === 'Memory') {
         yield* printErrorLine('jobctl controller: the memory store lives only in this process; other jobctl commands cannot reach it')
       }
+      const controllerName = stringFlag(context.args, 'controller-name')
       const engine = yield* startEngine({
         eventBatchMs,
+        ...(controllerName !== undefined ? { controllerName } : {}),
         ...(workers !== undefined ? { workers } : {}),
         ...(maxPods !== undefined ? { maxConcurrentPods: maxPods } : {}),
       })
       // On a file store, other processes read pod logs from files beside it (jobctl logs).
       if (context.store._tag === 'File') yield* shipPodLogs(engine.runtime, podLogRoot(context.store.dir))
-      const host = stringFlag(context.args, 'metrics-address') ?? '127.0.0.1'
       const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(engine.controller.metrics.registry, host, metricsPort)}/metrics`
       yield* printErrorLine(`jobctl controller: running Jobs from store ${formatStoreSpec(context.store)} on node ${engine.runtime.nodeName}${metrics}`)
       const signal = yield* awaitStopSignal

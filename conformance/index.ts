@@ -15,7 +15,7 @@
  */
 import { describe, it } from '@effect/vitest'
 import type { Capabilities, ConformanceOptions, Scenario } from './toolkit.js'
-import { runScenario } from './toolkit.js'
+import { backoffBaseSeconds, runScenario } from './toolkit.js'
 import { BUILT_IN_CONTROLLER } from '../core/model/wellKnown.js'
 import { basics } from './scenarios/basics.js'
 import { parallelism } from './scenarios/parallelism.js'
@@ -29,8 +29,8 @@ import { policies } from './scenarios/policies.js'
 import { robustness } from './scenarios/robustness.js'
 import { validation } from './scenarios/validation.js'
 
-export type { Capabilities, ConformanceOptions, Recording, Scenario, World, WaitOptions } from './toolkit.js'
-export { jobManifest, scenario } from './toolkit.js'
+export type { Capabilities, ConformanceOptions, Recording, Scenario, ScenarioOptions, World, WaitOptions } from './toolkit.js'
+export { backoffBaseSeconds, controlsTheController, jobManifest, scenario } from './toolkit.js'
 
 /** The scenarios, by topic, in the order they are registered. */
 export const scenarioGroups: ReadonlyArray<{ readonly title: string; readonly scenarios: ReadonlyArray<Scenario> }> = [
@@ -52,7 +52,16 @@ export function resolveCapabilities(capabilities: Capabilities | undefined): Req
   return {
     testClock: capabilities?.testClock ?? true,
     controllerName: capabilities?.controllerName ?? BUILT_IN_CONTROLLER,
+    externalController: capabilities?.externalController ?? false,
+    maxBackoffWaitSeconds: capabilities?.maxBackoffWaitSeconds ?? Number.POSITIVE_INFINITY,
   }
+}
+
+/** Whether a scenario is registered for a backend with these capabilities. */
+export function admits(capabilities: Required<Capabilities>, given: Capabilities | undefined, scenario: Scenario): boolean {
+  if (scenario.requires !== undefined && !scenario.requires(capabilities)) return false
+  const backoffWait = (scenario.backoffPeriods ?? 0) * backoffBaseSeconds(given)
+  return backoffWait <= capabilities.maxBackoffWaitSeconds
 }
 
 /**
@@ -68,7 +77,7 @@ export function runConformance<E>(options: ConformanceOptions<E>): void {
     for (const group of scenarioGroups) {
       describe(group.title, () => {
         for (const scenario of group.scenarios) {
-          if (scenario.requires !== undefined && !scenario.requires(capabilities)) continue
+          if (!admits(capabilities, options.capabilities, scenario)) continue
           const scenarioNumber = ++number
           test(scenario.name, () => runScenario(options, scenarioNumber, scenario.run))
         }

@@ -41,6 +41,25 @@ export interface Capabilities {
    * carries `spec.managedBy` with it. Default: the built-in `kubernetes.io/job-controller`.
    */
   readonly controllerName?: string
+  /**
+   * The Job controller under test runs outside the suite, e.g. kube-controller-manager beside
+   * a real API server (the reference run): the suite starts no controller of its own, cannot
+   * stop or restart it (scenarios that do are not registered), and cannot shorten its back-off
+   * (the 10 s base; the annotation is ignored). Default false.
+   */
+  readonly externalController?: boolean
+  /**
+   * The longest pod-failure back-off, in seconds of real waiting, that a scenario may need in
+   * all (`Scenario.backoffPeriods` × the base); scenarios needing more are not registered. For
+   * a controller whose back-off cannot be shortened. Default: no limit.
+   */
+  readonly maxBackoffWaitSeconds?: number
+}
+
+/** The pod-failure back-off base, in seconds, that the scenario Jobs get with these capabilities. */
+export function backoffBaseSeconds(capabilities: Capabilities | undefined): number {
+  if ((capabilities?.testClock ?? true) || capabilities?.externalController === true) return 10
+  return REAL_TIME_BACKOFF_BASE_SECONDS
 }
 
 /** How the suite runs against one backend. */
@@ -283,6 +302,8 @@ export interface World {
   readonly testClock: boolean
   /** The `managedBy` name of the controller under test. */
   readonly controllerName: string
+  /** The controller under test runs outside the suite (see `Capabilities.externalController`). */
+  readonly externalController: boolean
   /**
    * A scenario duration in whole seconds, as written into manifests (deadlines, TTLs): `n`
    * on TestClock, scaled down (÷10, at least 1) in real time.
@@ -342,13 +363,29 @@ export interface Scenario {
   readonly name: string
   /** Registered only when the backend can do what it needs (never a silent skip). */
   readonly requires?: (capabilities: Required<Capabilities>) => boolean
+  /**
+   * How long the scenario waits for pod-failure back-off in all, in multiples of the base
+   * (10 s, then 20 s, then 40 s after consecutive failures is 1 + 2 + 4 = 7); compared with
+   * `maxBackoffWaitSeconds`. Omitted: none.
+   */
+  readonly backoffPeriods?: number
   readonly run: (world: World) => Effect.Effect<void, unknown>
 }
 
-/** Declares a scenario. */
-export function scenario(name: string, run: Scenario['run'], requires?: Scenario['requires']): Scenario {
-  return requires === undefined ? { name, run } : { name, run, requires }
+/** What a scenario needs besides its body: capabilities, back-off waits. */
+export interface ScenarioOptions {
+  readonly requires?: Scenario['requires']
+  readonly backoffPeriods?: number
 }
+
+/** Declares a scenario; the third argument is `requires` or the scenario's options. */
+export function scenario(name: string, run: Scenario['run'], options?: Scenario['requires'] | ScenarioOptions): Scenario {
+  const { requires, backoffPeriods } = typeof options === 'function' ? { requires: options, backoffPeriods: undefined } : (options ?? {})
+  return { name, run, ...(requires !== undefined ? { requires } : {}), ...(backoffPeriods !== undefined ? { backoffPeriods } : {}) }
+}
+
+/** Scenarios that stop and start the controller need one the suite runs itself. */
+export const controlsTheController: Scenario['requires'] = (capabilities) => !capabilities.externalController
 
 /** The plan of a pod that starts at once, is ready, and runs until the scenario ends it. */
 export const runUntilTold: PodScript = (): PodPlan => ({})
@@ -377,6 +414,7 @@ const macrotask = Effect.async<void>((resume) => {
 export function runScenario<E>(options: ConformanceOptions<E>, number: number, body: Scenario['run']): Effect.Effect<void, unknown> {
   const testClock = options.capabilities?.testClock ?? true
   const controllerName = options.capabilities?.controllerName ?? BUILT_IN_CONTROLLER
+  const externalController = options.capabilities?.externalController ?? false
   const namespace = options.namespace?.(number) ?? `conformance-${number}`
   const scripts = new Map<string, PodScript>()
   const dispatch: PodScript = (pod) => {
@@ -415,7 +453,7 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
       return scope === undefined ? Effect.void : Scope.close(scope, Exit.void)
     })
     yield* Effect.addFinalizer(() => stopController)
-    yield* startController
+    if (!externalController) yield* startController
 
     /** Lets every fiber run until nothing changes any more (TestClock only). */
     const settle = Effect.gen(function* () {
@@ -492,7 +530,9 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
         const metadata = (manifest['metadata'] ?? {}) as Record<string, unknown>
         const spec = (manifest['spec'] ?? {}) as Record<string, unknown>
         const annotations = { ...((metadata['annotations'] as Record<string, string> | undefined) ?? {}) }
-        if (!testClock && annotations[BACKOFF_BASE_ANNOTATION] === undefined) annotations[BACKOFF_BASE_ANNOTATION] = String(REAL_TIME_BACKOFF_BASE_SECONDS)
+        if (!testClock && !externalController && annotations[BACKOFF_BASE_ANNOTATION] === undefined) {
+          annotations[BACKOFF_BASE_ANNOTATION] = String(REAL_TIME_BACKOFF_BASE_SECONDS)
+        }
         const name = String(metadata['name'] ?? '')
         scripts.set(`${namespace}/${name}`, scaled(script ?? runUntilTold))
         const managed =
@@ -516,8 +556,9 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
       kubelet,
       testClock,
       controllerName,
+      externalController,
       seconds: (n) => (testClock ? n : Math.max(1, Math.round(n / 10))),
-      backoffBaseSeconds: testClock ? 10 : REAL_TIME_BACKOFF_BASE_SECONDS,
+      backoffBaseSeconds: backoffBaseSeconds(options.capabilities),
       now: Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000) * 1000),
       create,
       setScript: (jobName, script) => void scripts.set(`${namespace}/${jobName}`, scaled(script)),

@@ -42,6 +42,7 @@ export const failures: ReadonlyArray<Scenario> = [
         expect(gap, `pod ${n + 1} after failure ${n + 1}`).toBeLessThan(delay + slackMs(w))
       }
     }),
+    { backoffPeriods: 7 },
   ),
 
   scenario('R127: a success resets the back-off: the first replacement after it waits 10 s again, not 40 s', (w) =>
@@ -61,6 +62,7 @@ export const failures: ReadonlyArray<Scenario> = [
       expect(gap(3)).toBeGreaterThanOrEqual(base)
       expect(gap(3)).toBeLessThan(base + slackMs(w))
     }),
+    { backoffPeriods: 4 },
   ),
 
   scenario('R130 R132 R88 R156: backoffLimit 0 with restartPolicy Never fails the job at the first failed pod', (w) =>
@@ -90,6 +92,7 @@ export const failures: ReadonlyArray<Scenario> = [
       expect(w.recording('three').created).toHaveLength(3)
       expect((yield* w.job('three')).status?.failed).toBe(3)
     }),
+    { backoffPeriods: 3 },
   ),
 
   scenario('R131 R114: OnFailure container restarts reaching backoffLimit fail the job; the running pod is stopped and counted', (w) =>
@@ -164,6 +167,7 @@ export const failures: ReadonlyArray<Scenario> = [
       yield* w.pass('5 minutes')
       expect(w.recording('late').created).toHaveLength(2)
     }),
+    { backoffPeriods: 2 },
   ),
 
   scenario('R133 R158: lowering activeDeadlineSeconds of a running job applies the new deadline', (w) =>

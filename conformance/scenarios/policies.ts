@@ -74,6 +74,7 @@ export const policies: ReadonlyArray<Scenario> = [
       expect(job.status?.succeeded).toBe(1)
       expect(job.status?.failed ?? 0).toBe(0)
     }),
+    { backoffPeriods: 1 },
   ),
 
   scenario('R134 R135: podFailurePolicy Count counts a matching failure toward backoffLimit', (w) =>
@@ -106,6 +107,7 @@ export const policies: ReadonlyArray<Scenario> = [
       job = yield* w.waitForJob('ordered', (j) => hasCondition(j, 'Complete'))
       expect(job.status).toMatchObject({ succeeded: 1, failed: 1 })
     }),
+    { backoffPeriods: 2 },
   ),
 
   scenario('R134 R135: onExitCodes with containerName and NotIn only matches that container’s excluded codes', (w) =>
@@ -132,6 +134,7 @@ export const policies: ReadonlyArray<Scenario> = [
       })
       expect(job.status?.failed).toBe(3)
     }),
+    { backoffPeriods: 3 },
   ),
 
   scenario('R135 R137 R140: FailIndex fails the index at once; the job fails with FailedIndexes when every index is done', (w) =>
@@ -174,6 +177,7 @@ export const policies: ReadonlyArray<Scenario> = [
       const retryGap = millisOf(zero[1]!.metadata.creationTimestamp) - millisOf(zero[0]!.status?.containerStatuses?.[0]?.state?.terminated?.finishedAt)
       expect(retryGap).toBeGreaterThanOrEqual(w.backoffBaseSeconds * 1000)
     }),
+    { backoffPeriods: 1 },
   ),
 
   scenario('R140 R88: maxFailedIndexes 0 fails the job at the first failed index with MaxFailedIndexesExceeded and stops the other pods', (w) =>

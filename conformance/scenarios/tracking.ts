@@ -43,6 +43,7 @@ export const tracking: ReadonlyArray<Scenario> = [
       expect(maxOver(w, 'vanish-fail', 'failed')).toBe(1)
       expect(w.recording('vanish-fail').created).toHaveLength(2)
     }),
+    { backoffPeriods: 1 },
   ),
 
   scenario('R73 R85: deleting pods after they were counted changes no counter', (w) =>
@@ -80,6 +81,7 @@ export const tracking: ReadonlyArray<Scenario> = [
       job = yield* w.waitForJob('eager', (j) => hasCondition(j, 'Complete'))
       expect(job.status).toMatchObject({ succeeded: 1, failed: 1, terminating: 0 })
     }),
+    { backoffPeriods: 1 },
   ),
 
   scenario('R142 R72 R97: with podReplacementPolicy Failed a deleted pod is replaced only once it has terminated', (w) =>
@@ -102,5 +104,6 @@ export const tracking: ReadonlyArray<Scenario> = [
       job = yield* w.waitForJob('patient', (j) => hasCondition(j, 'Complete'))
       expect(job.status).toMatchObject({ succeeded: 1, failed: 1 })
     }),
+    { backoffPeriods: 1 },
   ),
 ]

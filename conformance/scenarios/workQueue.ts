@@ -64,5 +64,6 @@ export const workQueue: ReadonlyArray<Scenario> = [
       expect(isFinishedJob(job)).toBe(false)
       expect(w.recording('wq-replace').created).toHaveLength(3)
     }),
+    { backoffPeriods: 1 },
   ),
 ]

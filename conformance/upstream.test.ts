@@ -1,0 +1,45 @@
+/**
+ * The reference run: the same suite against the same kind of API server, with upstream's
+ * kube-controller-manager (only its job, garbage-collector and TTL-after-finished controllers)
+ * doing the reconciling instead of our engine. Scenario Jobs carry no `spec.managedBy`, so the
+ * built-in controller takes them; the scripted runtime still plays the kubelet.
+ *
+ * Upstream's pod-failure back-off starts at 10 s and cannot be shortened, so scenarios that
+ * wait more than 30 s for back-off in all are not registered here, nor those that stop and restart
+ * the controller (see conformance/DIFFERENCES.md). `npm run conformance:upstream` runs it; `npm test`
+ * leaves it out.
+ */
+import { Layer } from 'effect'
+import { afterAll, beforeAll } from 'vitest'
+import * as KubernetesStore from '../adapters/kubernetes/KubernetesStore.js'
+import type { ControlPlane } from '../adapters/kubernetes/testing/controlPlane.js'
+import { startControlPlane } from '../adapters/kubernetes/testing/controlPlane.js'
+import { BUILT_IN_CONTROLLER } from '../core/model/wellKnown.js'
+import { runConformance } from './index.js'
+
+let plane: ControlPlane | undefined
+beforeAll(async () => {
+  plane = await startControlPlane({ withControllerManager: true })
+})
+afterAll(() => plane?.stop())
+
+/**
+ * Scenarios waiting longer than this for back-off in all are left out; `UPSTREAM_MAX_BACKOFF_WAIT_SECONDS`
+ * changes it (`Infinity` runs every scenario that does not restart the controller).
+ */
+const maxBackoffWaitSeconds = Number(process.env['UPSTREAM_MAX_BACKOFF_WAIT_SECONDS'] ?? 30)
+
+const config = (namespace: string): KubernetesStore.KubernetesStoreConfig => ({
+  kubeconfigPath: plane!.kubeconfigPath,
+  namespace,
+  qps: 200,
+  burst: 400,
+})
+
+runConformance({
+  name: 'upstream kube-controller-manager',
+  layer: (namespace) => Layer.suspend(() => KubernetesStore.layer(config(namespace))),
+  prepareNamespace: (namespace) => KubernetesStore.ensureNamespace(config(namespace), namespace),
+  capabilities: { testClock: false, controllerName: BUILT_IN_CONTROLLER, externalController: true, maxBackoffWaitSeconds },
+  concurrent: true,
+})

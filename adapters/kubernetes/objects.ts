@@ -9,7 +9,6 @@
  */
 import type { Either } from 'effect'
 import { Either as E } from 'effect'
-import type { FieldError } from '../../core/model/fieldErrors.js'
 import { renderFieldError } from '../../core/model/fieldErrors.js'
 import { jobCodec } from '../../core/model/codecs.js'
 import { decodePod } from '../../core/model/decode.js'
@@ -52,11 +51,7 @@ function withCounters(status: JobStatus | undefined): JobStatus {
 export function decodePodObject(raw: unknown): Either.Either<Pod, string> {
   if (!isRecord(raw)) return E.left('not an object')
   const decoded = decodePod({ ...raw, apiVersion: 'v1', kind: 'Pod' })
-  return decoded._tag === 'Right' ? E.right(decoded.right) : E.left(decoded.left.map(renderErrorText).join('; '))
-}
-
-function renderErrorText(error: FieldError): string {
-  return renderFieldError(error)
+  return decoded._tag === 'Right' ? E.right(decoded.right) : E.left(decoded.left.map(renderFieldError).join('; '))
 }
 
 /** The body of a pod creation: the pod without the fields the server assigns. */
@@ -121,6 +116,7 @@ export function removeFinalizerPatch(finalizer: string): Record<string, unknown>
   return { metadata: { '$deleteFromPrimitiveList/finalizers': [finalizer] } }
 }
 
+/** A JSON object (not an array, not null). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

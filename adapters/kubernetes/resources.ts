@@ -29,5 +29,7 @@ function resource<A>(kind: ResourceKind, prefix: string, plural: string, decode:
   }
 }
 
+/** batch/v1 Jobs. */
 export const jobs: Resource<Job> = resource('Job', '/apis/batch/v1', 'jobs', decodeJobObject)
+/** v1 Pods. */
 export const pods: Resource<Pod> = resource('Pod', '/api/v1', 'pods', decodePodObject)

@@ -46,6 +46,7 @@ export interface Transport {
   readonly throttle: Effect.Effect<void>
 }
 
+/** The transport's limits and identity. */
 export interface TransportOptions {
   readonly qps: number
   readonly burst: number

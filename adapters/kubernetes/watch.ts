@@ -22,6 +22,7 @@ import { nameOf } from './list.js'
 import type { Resource } from './resources.js'
 import type { Transport } from './transport.js'
 
+/** How watches behave. */
 export interface WatchSettings {
   /** The server-side time-out of one watch request, before randomisation (seconds). */
   readonly timeoutSeconds: number

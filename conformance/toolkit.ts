@@ -616,20 +616,29 @@ function storeLayer<E>(layer: ConformanceOptions<E>['layer'], namespace: string)
 
 /**
  * In real time a scenario can see a pod the moment the controller created it, a little before
- * the runtime has taken (bound) it; a control on such a pod waits until the runtime has it
- * (at most 10 s) and then applies. On `TestClock` everything has settled already: unchanged.
+ * the runtime has taken (bound) it or started it as its script says; a control on such a pod
+ * (`NotFound`, or an `InvalidTransition` such as a restart of a container not started yet)
+ * waits until the runtime has it — started, unless its script holds it pending — for at most
+ * 10 s, and then applies. On `TestClock` everything has settled already: unchanged.
  */
 function patientControls(kubelet: ScriptedRuntimeService, testClock: boolean): ScriptedRuntimeService {
   if (testClock) return kubelet
-  const taken = (key: ObjectKey) =>
-    kubelet.awaitPod((pod) => pod.metadata.name === key.name && (pod.metadata.namespace ?? 'default') === key.namespace).pipe(
-      Effect.timeout('10 seconds'),
-      Effect.ignore,
-    )
+  const caughtUp = (key: ObjectKey, started: boolean) =>
+    kubelet
+      .awaitPod(
+        (pod) =>
+          pod.metadata.name === key.name && (pod.metadata.namespace ?? 'default') === key.namespace && (!started || pod.status?.phase !== 'Pending'),
+      )
+      .pipe(Effect.timeout('10 seconds'), Effect.ignore)
   const patient =
     <Args extends [ObjectKey, ...unknown[]], A, E extends { readonly _tag: string }>(control: (...args: Args) => Effect.Effect<A, E>) =>
     (...args: Args): Effect.Effect<A, E> =>
-      control(...args).pipe(Effect.catchIf((error) => error._tag === 'NotFound', () => Effect.zipRight(taken(args[0]), control(...args))))
+      control(...args).pipe(
+        Effect.catchIf(
+          (error) => error._tag === 'NotFound' || error._tag === 'InvalidTransition',
+          (error) => Effect.zipRight(caughtUp(args[0], error._tag === 'InvalidTransition'), control(...args)),
+        ),
+      )
   return {
     ...kubelet,
     start: patient(kubelet.start),

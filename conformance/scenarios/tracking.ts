@@ -67,6 +67,7 @@ export const tracking: ReadonlyArray<Scenario> = [
     Effect.gen(function* () {
       yield* w.create(jobManifest('eager', { backoffLimit: 3 }), () => ({ holdTermination: true }))
       const [first] = yield* w.waitForActive('eager', 1)
+      yield* w.eventually(Effect.flatMap(w.store.getPod(keyOf(first!)), (p) => (p.status?.phase === 'Running' ? Effect.void : Effect.fail('not running yet'))))
       yield* w.store.deletePod(keyOf(first!))
       let job = yield* w.waitForJob('eager', (j) => j.status?.failed === 1 && j.status.active === 1 && j.status.terminating === 1)
       expect(job.spec.podReplacementPolicy).toBe('TerminatingOrFailed')

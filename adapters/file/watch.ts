@@ -16,7 +16,7 @@ import { Gone } from '../ports/errors.js'
 import type { StoreUnavailable } from '../ports/errors.js'
 import type { WatchEvent, WatchOptions } from '../ports/JobStore.js'
 import type { Change } from '../store-kit/changeLog.js'
-import { ChangeLog } from '../store-kit/changeLog.js'
+import { ChangeLog, replayFrom } from '../store-kit/changeLog.js'
 
 type Message<A> =
   | { readonly _tag: 'Change'; readonly change: Change<A> }
@@ -90,20 +90,5 @@ export function make<A extends { readonly metadata: ObjectMeta }>(historySize: n
       )
 
     return { publish, reset, fail, watch }
-  })
-}
-
-/** The remembered changes after `from` (none without it) and the version they reach. */
-function replayFrom<A>(
-  history: ChangeLog<A>,
-  from: string | undefined,
-  currentVersion: () => number,
-): Effect.Effect<{ readonly changes: ReadonlyArray<Change<A>>; readonly upTo: number }, Gone> {
-  return Effect.suspend(() => {
-    if (from === undefined) return Effect.succeed({ changes: [], upTo: currentVersion() })
-    const version = /^\d+$/.test(from) ? Number(from) : Number.NaN
-    const changes = Number.isSafeInteger(version) ? history.since(version) : undefined
-    if (changes === undefined) return Effect.fail(new Gone({ resourceVersion: from }))
-    return Effect.succeed({ changes, upTo: changes.at(-1)?.resourceVersion ?? version })
   })
 }

@@ -3,7 +3,7 @@ import type { ObjectMeta } from '../../core/model/types.js'
 import { Gone } from '../ports/errors.js'
 import type { WatchEvent, WatchOptions } from '../ports/JobStore.js'
 import type { Change } from '../store-kit/changeLog.js'
-import { ChangeLog } from '../store-kit/changeLog.js'
+import { ChangeLog, replayFrom } from '../store-kit/changeLog.js'
 
 /**
  * Fans the changes of one kind of object out to its watches, and remembers the last ones for
@@ -64,20 +64,5 @@ export function make<A extends { readonly metadata: ObjectMeta }>(
       )
 
     return { publish, watch }
-  })
-}
-
-/** The remembered changes after `from` (none without it) and the version they reach. */
-function replayFrom<A>(
-  history: ChangeLog<A>,
-  from: string | undefined,
-  currentVersion: () => number,
-): Effect.Effect<{ readonly changes: ReadonlyArray<Change<A>>; readonly upTo: number }, Gone> {
-  return Effect.suspend(() => {
-    if (from === undefined) return Effect.succeed({ changes: [], upTo: currentVersion() })
-    const version = /^\d+$/.test(from) ? Number(from) : Number.NaN
-    const changes = Number.isSafeInteger(version) ? history.since(version) : undefined
-    if (changes === undefined) return Effect.fail(new Gone({ resourceVersion: from }))
-    return Effect.succeed({ changes, upTo: changes.at(-1)?.resourceVersion ?? version })
   })
 }

@@ -1,3 +1,6 @@
+import { Effect } from 'effect'
+import { Gone } from '../ports/errors.js'
+
 /** One committed change to an object, as watches report it. */
 export interface Change<A> {
   /** The store-wide resourceVersion the write got (the object carries it too). */
@@ -63,4 +66,19 @@ export class ChangeLog<A> {
   private at(index: number): Change<A> {
     return this.ring[(this.head + index) % this.capacity] as Change<A>
   }
+}
+
+/** The remembered changes after `from` (none without it) and the version they reach. */
+export function replayFrom<A>(
+  history: ChangeLog<A>,
+  from: string | undefined,
+  currentVersion: () => number,
+): Effect.Effect<{ readonly changes: ReadonlyArray<Change<A>>; readonly upTo: number }, Gone> {
+  return Effect.suspend(() => {
+    if (from === undefined) return Effect.succeed({ changes: [], upTo: currentVersion() })
+    const version = /^\d+$/.test(from) ? Number(from) : Number.NaN
+    const changes = Number.isSafeInteger(version) ? history.since(version) : undefined
+    if (changes === undefined) return Effect.fail(new Gone({ resourceVersion: from }))
+    return Effect.succeed({ changes, upTo: changes.at(-1)?.resourceVersion ?? version })
+  })
 }

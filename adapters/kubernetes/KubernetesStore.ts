@@ -40,6 +40,7 @@ import {
   describeTarget,
   loadKubeConfig,
 } from './config.js'
+import { connect, DEFAULT_USER_AGENT } from './connection.js'
 import { makeEventRecorder } from './events.js'
 import { listAll } from './list.js'
 import { isRecord, jobForCreate, jobStatusPatch, podForCreate, podMetadataPatch, podStatusPatch, removeFinalizerPatch } from './objects.js'
@@ -53,7 +54,6 @@ export type { KubernetesStoreConfig } from './config.js'
 export { DEFAULT_BURST, DEFAULT_CONTROLLER_NAME, DEFAULT_QPS } from './config.js'
 
 const DEFAULT_NAMESPACE = 'default'
-const DEFAULT_USER_AGENT = 'job-reconciler'
 
 const STRATEGIC_MERGE = 'application/strategic-merge-patch+json'
 const MERGE = 'application/merge-patch+json'
@@ -226,8 +226,7 @@ export const layer = (config: KubernetesStoreConfig = {}): Layer.Layer<JobStore,
 export function ensureNamespace(config: KubernetesStoreConfig, namespace: string): Effect.Effect<void, StoreUnavailable> {
   return Effect.scoped(
     Effect.gen(function* () {
-      const kc = yield* loadKubeConfig(config)
-      const transport = yield* makeTransport(kc, { qps: 0, burst: 0, requestTimeoutMs: config.requestTimeoutMs ?? 60_000, userAgent: config.userAgent ?? DEFAULT_USER_AGENT })
+      const transport = yield* connect(config)
       const response = yield* transport.request({
         method: 'POST',
         path: '/api/v1/namespaces',

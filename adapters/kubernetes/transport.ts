@@ -28,6 +28,8 @@ export interface ApiRequest {
   readonly body?: unknown
   /** Default `application/json`; patches name their kind (`application/merge-patch+json`, …). */
   readonly contentType?: string
+  /** `text`: a successful answer's body stays text even when it parses as JSON (a pod's log). Default `json`. */
+  readonly responseType?: 'json' | 'text'
 }
 
 /** The server's answer: any HTTP status (mapping it is the caller's business) and the parsed JSON body (or the text). */
@@ -199,7 +201,8 @@ function sendOnce(
   const what = `${request.method} ${request.path}`
   return Effect.async<ApiResponse, StoreUnavailable>((resume) => {
     const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body), 'utf8')
-    const allHeaders: Record<string, string> = { ...headers, Accept: 'application/json' }
+    const wantsText = request.responseType === 'text'
+    const allHeaders: Record<string, string> = { ...headers, Accept: wantsText ? 'text/plain, application/json' : 'application/json' }
     if (payload !== undefined) {
       allHeaders['Content-Type'] = request.contentType ?? 'application/json'
       // Always a length: Node sends DELETE bodies neither chunked nor with one otherwise, and the server would not read them.
@@ -213,7 +216,8 @@ function sendOnce(
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8')
         let body: unknown = text
-        if (text !== '') {
+        const keepText = wantsText && (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300
+        if (text !== '' && !keepText) {
           try {
             body = JSON.parse(text)
           } catch {

@@ -515,4 +515,24 @@ describe('ProcessRuntime', () => {
       }).pipe(Effect.scoped, Effect.provide(ProcessRuntime.layer({ nodeName: 'restarted-node' }).pipe(Layer.provideMerge(MemoryStore.layer)))),
     TEST_TIMEOUT,
   )
+
+  it.live(
+    'takes only the pods takesPod accepts and leaves the others unbound for another node',
+    () =>
+      withRuntime(
+        { nodeName: 'picky', takesPod: (pod) => Effect.succeed(pod.metadata.labels?.['run-here'] === 'yes') },
+        Effect.gen(function* () {
+          yield* create(podOf('elsewhere', [{ name: 'main', image: 'sh', command: ['true'] }], {}, { labels: { 'run-here': 'no' } }))
+          yield* create(podOf('here', [{ name: 'main', image: 'sh', command: ['true'] }], {}, { labels: { 'run-here': 'yes' } }))
+          const ran = yield* waitForPod('here', 'a terminal phase', isDone)
+          expect(ran.spec.nodeName).toBe('picky')
+          expect(ran.status?.phase).toBe('Succeeded')
+          // The declined pod was offered first and is still waiting for a node.
+          const left = yield* Effect.flatMap(JobStore, (store) => store.getPod(key('elsewhere')))
+          expect(left.spec.nodeName).toBeUndefined()
+          expect(left.status?.phase ?? 'Pending').toBe('Pending')
+        }),
+      ),
+    TEST_TIMEOUT,
+  )
 })

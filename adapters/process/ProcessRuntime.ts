@@ -78,6 +78,11 @@ export interface ProcessRuntimeOptions {
   readonly maxLogBytesPerContainer?: number
   /** Working directory of containers without `workingDir`. Default: this process's. */
   readonly workingDirectory?: string
+  /**
+   * Whether to take an unbound pod. Default: every one, as the only node of an embedded store.
+   * Beside a cluster's scheduler, a runtime must take only the pods meant for it.
+   */
+  readonly takesPod?: (pod: Pod) => Effect.Effect<boolean>
 }
 
 /** The kubelet's container back-off: 10 s doubling to 5 minutes. */
@@ -108,6 +113,7 @@ interface Settings {
   readonly backoffMaxMs: number
   readonly logLimit: number
   readonly workingDirectory: string | undefined
+  readonly takesPod: (pod: Pod) => Effect.Effect<boolean>
 }
 
 function settingsOf(options: ProcessRuntimeOptions | undefined): Settings {
@@ -118,6 +124,7 @@ function settingsOf(options: ProcessRuntimeOptions | undefined): Settings {
     backoffMaxMs: options?.restartBackoffMaxMs ?? DEFAULT_RESTART_BACKOFF_MAX_MS,
     logLimit: options?.maxLogBytesPerContainer ?? DEFAULT_LOG_LIMIT_BYTES,
     workingDirectory: options?.workingDirectory,
+    takesPod: options?.takesPod ?? (() => Effect.succeed(true)),
   }
 }
 
@@ -323,6 +330,8 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
       const permits = yield* Effect.makeSemaphore(settings.maxConcurrentPods)
       const lock = yield* Effect.makeSemaphore(1)
       const candidates = new Map<string, Pod>()
+      /** The uids of pods `takesPod` turned down: left to another node. */
+      const declined = new Set<string>()
       const queue = yield* Queue.unbounded<string>()
 
       /** Gives the pod's slot back, once: when its containers are done, or when it is dropped. */
@@ -374,7 +383,7 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
             yield* reportLost(pod)
             return
           }
-          if (isUnboundAndRunnable(pod)) {
+          if (isUnboundAndRunnable(pod) && !declined.has(pod.metadata.uid ?? '')) {
             const isNew = !candidates.has(k)
             candidates.set(k, pod)
             if (isNew) yield* Queue.offer(queue, k)
@@ -389,6 +398,8 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
                 const present = new Set(event.pods.map((p) => keyString(podKey(p))))
                 for (const [k, pod] of owned) if (!present.has(k)) yield* drop(pod)
                 for (const k of candidates.keys()) if (!present.has(k)) candidates.delete(k)
+                const presentUids = new Set(event.pods.map((p) => p.metadata.uid ?? ''))
+                for (const uid of declined) if (!presentUids.has(uid)) declined.delete(uid)
                 for (const pod of event.pods) yield* changed(pod)
                 return
               }
@@ -397,6 +408,7 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
               case 'Deleted': {
                 const k = keyString(podKey(event.pod))
                 candidates.delete(k)
+                declined.delete(event.pod.metadata.uid ?? '')
                 const mine = owned.get(k)
                 if (mine !== undefined && mine.uid === event.pod.metadata.uid) yield* drop(mine)
                 return
@@ -464,6 +476,12 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
         for (;;) {
           yield* permits.take(1)
           const pod = yield* nextCandidate
+          if (!(yield* settings.takesPod(pod))) {
+            declined.add(pod.metadata.uid ?? '')
+            candidates.delete(keyString(podKey(pod)))
+            yield* permits.release(1)
+            continue
+          }
           const taken = yield* bindOne(pod)
           if (!taken) {
             yield* permits.release(1)

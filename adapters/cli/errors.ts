@@ -44,11 +44,14 @@ export class StoreUnavailableError extends Data.TaggedError('StoreUnavailableErr
   readonly reason: string
 }> {}
 
+/** The server refused a request outside the store port (a pod's log): `reason` as its `Status` names it. */
+export class ServerRefusal extends Data.TaggedError('ServerRefusal')<{ readonly reason: string; readonly message: string }> {}
+
 /** A wait ran out of time. */
 export class TimeoutError extends Data.TaggedError('TimeoutError')<{ readonly message: string }> {}
 
 /** Every failure a command reports. */
-export type CliError = UsageError | InputError | ApiError | StoreUnavailableError | TimeoutError
+export type CliError = UsageError | InputError | ApiError | StoreUnavailableError | TimeoutError | ServerRefusal
 
 /** The single line shown for a failure and the exit code it gives. */
 export function describeFailure(error: CliError): { readonly line: string; readonly exitCode: number } {
@@ -65,6 +68,8 @@ export function describeFailure(error: CliError): { readonly line: string; reado
       return { line: `error: the store ${error.store} is unavailable: ${error.reason}`, exitCode: ExitCode.StoreUnavailable }
     case 'ApiError':
       return renderApiError(error)
+    case 'ServerRefusal':
+      return { line: `Error from server (${error.reason}): ${oneLine(error.message)}`, exitCode: ExitCode.Failed }
   }
 }
 

@@ -13,13 +13,20 @@ import { Cause, Effect, Either, Layer } from 'effect'
 import type { Context, Scope } from 'effect'
 import * as MemoryStore from '../memory/MemoryStore.js'
 import type { JobStore } from '../ports/JobStore.js'
+import type { KubernetesStoreConfig } from '../kubernetes/config.js'
 import { StoreUnavailableError } from './errors.js'
 
 /** A parsed `--store` value. */
-export type StoreSpec =
-  | { readonly _tag: 'Memory' }
-  | { readonly _tag: 'File'; readonly dir: string }
-  | { readonly _tag: 'Kube'; readonly context?: string }
+export type StoreSpec = { readonly _tag: 'Memory' } | { readonly _tag: 'File'; readonly dir: string } | KubeStoreSpec
+
+/** `--store kube[:CONTEXT]`. */
+export interface KubeStoreSpec {
+  readonly _tag: 'Kube'
+  readonly context?: string
+}
+
+/** The Kubernetes adapter's configuration for `--store kube[:CONTEXT]`: the kubeconfig as kubectl finds it. */
+export const kubeConfigOf = (spec: KubeStoreSpec): KubernetesStoreConfig => (spec.context === undefined ? {} : { context: spec.context })
 
 /** The file store directory when none is given. */
 export const DEFAULT_FILE_STORE_DIR = './.jobctl'
@@ -84,9 +91,7 @@ export const defaultResolver: StoreResolver = (spec) => {
     case 'File':
       return loadBackend(spec, 'the file store', '../file/FileStore.js', (layer) => layer(spec.dir))
     case 'Kube':
-      return loadBackend(spec, 'the Kubernetes store', '../kubernetes/KubernetesStore.js', (layer) =>
-        layer(spec.context === undefined ? {} : { context: spec.context }),
-      )
+      return loadBackend(spec, 'the Kubernetes store', '../kubernetes/KubernetesStore.js', (layer) => layer(kubeConfigOf(spec)))
   }
 }
 

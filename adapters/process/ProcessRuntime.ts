@@ -85,6 +85,9 @@ export interface ProcessRuntimeOptions {
   readonly takesPod?: (pod: Pod) => Effect.Effect<boolean>
 }
 
+/** Pods running at once when not told: four per CPU. */
+export const defaultMaxConcurrentPods = (): number => 4 * availableParallelism()
+
 /** The kubelet's container back-off: 10 s doubling to 5 minutes. */
 export const DEFAULT_RESTART_BACKOFF_BASE_MS = 10_000
 export const DEFAULT_RESTART_BACKOFF_MAX_MS = 300_000
@@ -119,7 +122,7 @@ interface Settings {
 function settingsOf(options: ProcessRuntimeOptions | undefined): Settings {
   return {
     nodeName: options?.nodeName ?? hostname().toLowerCase(),
-    maxConcurrentPods: Math.max(1, options?.maxConcurrentPods ?? 4 * availableParallelism()),
+    maxConcurrentPods: Math.max(1, options?.maxConcurrentPods ?? defaultMaxConcurrentPods()),
     backoffBaseMs: options?.restartBackoffBaseMs ?? DEFAULT_RESTART_BACKOFF_BASE_MS,
     backoffMaxMs: options?.restartBackoffMaxMs ?? DEFAULT_RESTART_BACKOFF_MAX_MS,
     logLimit: options?.maxLogBytesPerContainer ?? DEFAULT_LOG_LIMIT_BYTES,

@@ -9,14 +9,17 @@ import { Effect } from 'effect'
 import type { Registry } from 'prom-client'
 import * as Controller from '../../controller/Controller.js'
 import { BUILT_IN_CONTROLLER } from '../../../core/model/wellKnown.js'
-import { stringFlag } from '../args.js'
+import { podsOfJobsManagedBy } from '../../kubelet/podSelection.js'
+import { JobStore } from '../../ports/JobStore.js'
+import * as ProcessRuntime from '../../process/ProcessRuntime.js'
+import { booleanFlag, stringFlag } from '../args.js'
 import type { Command } from '../command.js'
 import { startEngine } from '../engine.js'
-import { InputError, type UsageError } from '../errors.js'
+import { InputError, StoreUnavailableError, type UsageError } from '../errors.js'
 import { printErrorLine } from '../io.js'
 import { podLogRoot, shipPodLogs } from '../podLogFiles.js'
 import { awaitStopSignal } from '../signals.js'
-import { formatStoreSpec } from '../store.js'
+import { formatStoreSpec, kubeConfigOf, type KubeStoreSpec } from '../store.js'
 import { usage } from './shared.js'
 
 /** Serves `/metrics` (and `/healthz`) until the scope closes; returns the bound port. */
@@ -53,6 +56,56 @@ const integerFlag = (text: string | undefined, name: string, min: number): Effec
 /** The `spec.managedBy` value the controller answers to on a Kubernetes cluster (see `KubernetesStore.DEFAULT_CONTROLLER_NAME`). */
 const KUBE_CONTROLLER_NAME = 'job-reconciler.io/controller'
 
+/** What `controller --store kube` was asked to do. */
+interface KubernetesRun {
+  readonly controllerName: string
+  readonly eventBatchMs: number
+  readonly workers?: number
+  readonly maxPods?: number
+  readonly metrics: { readonly host: string; readonly port: number } | undefined
+  /** Also be a node: run the pods of our Jobs here (`--run-pods`). */
+  readonly runPods: boolean
+  readonly nodeName: string | undefined
+  readonly nodeAddress: string | undefined
+}
+
+/**
+ * A real cluster: its own Job controller runs the Jobs without our `managedBy`, its TTL
+ * controller their TTLs, and its scheduler and kubelets their pods, unless `--run-pods` makes
+ * this process a node for the pods of our Jobs (a cluster without kubelets, or a laptop).
+ */
+function runOnKubernetes(store: KubeStoreSpec, run: KubernetesRun) {
+  return Effect.gen(function* () {
+    const handle = yield* Controller.start({
+      eventBatchMs: run.eventBatchMs,
+      ...(run.workers !== undefined ? { workers: run.workers } : {}),
+      settings: { controllerName: run.controllerName, ttlForEveryJob: false },
+    })
+    let where = ''
+    if (run.runPods) {
+      // Loaded here: the Kubernetes client is heavy and most commands never need it.
+      const LocalNode = yield* Effect.promise(() => import('../../kubernetes/node/LocalNode.js'))
+      const jobStore = yield* JobStore
+      const runtime = yield* ProcessRuntime.make({
+        nodeName: run.nodeName ?? LocalNode.defaultLocalNodeName(),
+        takesPod: podsOfJobsManagedBy(jobStore, run.controllerName),
+        ...(run.maxPods !== undefined ? { maxConcurrentPods: run.maxPods } : {}),
+      })
+      const node = yield* LocalNode.start(kubeConfigOf(store), runtime, {
+        maxPods: run.maxPods ?? ProcessRuntime.defaultMaxConcurrentPods(),
+        ...(run.nodeAddress !== undefined ? { address: run.nodeAddress } : {}),
+      }).pipe(Effect.mapError((error) => new StoreUnavailableError({ store: formatStoreSpec(store), reason: error.reason })))
+      yield* runtime.start
+      where = `; running their pods on node ${node.name} (logs on ${node.address}:${node.port})`
+    }
+    const metrics = run.metrics === undefined ? '' : `; metrics on http://${run.metrics.host}:${yield* serveMetrics(handle.metrics.registry, run.metrics.host, run.metrics.port)}/metrics`
+    yield* printErrorLine(`jobctl controller: running Jobs with spec.managedBy ${run.controllerName} in ${formatStoreSpec(store)}${where}${metrics}`)
+    const signal = yield* awaitStopSignal
+    yield* printErrorLine(`jobctl controller: ${signal}: stopping`)
+    return 0
+  })
+}
+
 export const controller: Command = {
   name: 'controller',
   summary: 'Run the Job controller and the local pod runtime until stopped.',
@@ -75,6 +128,13 @@ export const controller: Command = {
       placeholder: 'NAME',
       help: `The spec.managedBy value of the Jobs to run (default: ${KUBE_CONTROLLER_NAME} with --store kube, else ${BUILT_IN_CONTROLLER})`,
     },
+    {
+      name: 'run-pods',
+      kind: 'boolean',
+      help: "With --store kube: also run the pods of these Jobs on this machine, as a node of the cluster that serves their logs (default: the cluster's kubelets run them)",
+    },
+    { name: 'node-name', kind: 'string', placeholder: 'NAME', help: 'With --run-pods: the Node name (default: jobctl-HOSTNAME)' },
+    { name: 'node-address', kind: 'string', placeholder: 'IP', help: 'With --run-pods: the IPv4 address the API server reaches the node on for logs', defaultValue: '127.0.0.1' },
   ],
   defaultStore: 'persistent',
   run: (context) =>
@@ -85,19 +145,17 @@ export const controller: Command = {
       const eventBatchMs = (yield* integerFlag(stringFlag(context.args, 'event-batch'), 'event-batch', 0)) ?? 1000
       const host = stringFlag(context.args, 'metrics-address') ?? '127.0.0.1'
       if (context.store._tag === 'Kube') {
-        // A real cluster: its scheduler and kubelets run the pods (no local runtime), its own
-        // Job controller runs the Jobs without our managedBy, its TTL controller their TTLs.
         const controllerName = stringFlag(context.args, 'controller-name') ?? KUBE_CONTROLLER_NAME
-        const handle = yield* Controller.start({
+        return yield* runOnKubernetes(context.store, {
+          controllerName,
           eventBatchMs,
           ...(workers !== undefined ? { workers } : {}),
-          settings: { controllerName, ttlForEveryJob: false },
+          ...(maxPods !== undefined ? { maxPods } : {}),
+          metrics: metricsPort === undefined ? undefined : { host, port: metricsPort },
+          runPods: booleanFlag(context.args, 'run-pods'),
+          nodeName: stringFlag(context.args, 'node-name'),
+          nodeAddress: stringFlag(context.args, 'node-address'),
         })
-        const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(handle.metrics.registry, host, metricsPort)}/metrics`
-        yield* printErrorLine(`jobctl controller: running Jobs with spec.managedBy ${controllerName} in ${formatStoreSpec(context.store)}${metrics}`)
-        const signal = yield* awaitStopSignal
-        yield* printErrorLine(`jobctl controller: ${signal}: stopping`)
-        return 0
       }
       if (context.store._tag === 'Memory') {
         yield* printErrorLine('jobctl controller: the memory store lives only in this process; other jobctl commands cannot reach it')

@@ -5,15 +5,15 @@
 import { Effect, Option } from 'effect'
 import { parseTime } from '../../../core/model/time.js'
 import type { Job, Pod } from '../../../core/model/types.js'
-import { JobStore } from '../../ports/JobStore.js'
+import { JobStore, type ObjectKey } from '../../ports/JobStore.js'
 import { PodRuntime } from '../../ports/PodRuntime.js'
 import { stringFlag } from '../args.js'
 import type { Command } from '../command.js'
-import { ApiError, InputError, type CliError } from '../errors.js'
+import { ApiError, InputError, ServerRefusal, StoreUnavailableError, type CliError } from '../errors.js'
 import { CliIO } from '../io.js'
 import { defaultContainer, podLogRoot, readPodLogFile } from '../podLogFiles.js'
 import { resourceKind, unknownResourceType } from '../resources.js'
-import type { StoreSpec } from '../store.js'
+import { formatStoreSpec, kubeConfigOf, type KubeStoreSpec, type StoreSpec } from '../store.js'
 import { api, keyOf, usage } from './shared.js'
 
 /** The pods of a Job (by its selector), oldest first. */
@@ -62,13 +62,18 @@ export function pickPodForLogs(pods: ReadonlyArray<Pod>): Pod | undefined {
 }
 
 /**
- * A pod's output: from the runtime of this process when it runs pods, else from the files
- * `jobctl controller` keeps beside a file store.
+ * A pod's output: from the runtime of this process when it runs pods, from the API server on
+ * Kubernetes (which asks the pod's node), else from the files `jobctl controller` keeps beside
+ * a file store.
  */
 function logsOf(pod: Pod, container: string | undefined, store: StoreSpec): Effect.Effect<string, CliError> {
   return Effect.gen(function* () {
     const runtime = yield* Effect.serviceOption(PodRuntime)
     if (Option.isSome(runtime)) return yield* Effect.provideService(podLogs(pod, container), PodRuntime, runtime.value)
+    if (store._tag === 'Kube') {
+      if (container !== undefined) yield* checkContainer(pod, container)
+      return yield* kubernetesPodLog(store, keyOf(pod), container)
+    }
     const name = pod.metadata.name ?? ''
     const wanted = container ?? defaultContainer(pod)
     if (store._tag !== 'File' || wanted === undefined) {
@@ -87,6 +92,20 @@ function logsOf(pod: Pod, container: string | undefined, store: StoreSpec): Effe
   })
 }
 
+/** `kubectl logs` on a cluster: the `pods/log` subresource (the Kubernetes adapter is loaded only for it). */
+function kubernetesPodLog(store: KubeStoreSpec, key: ObjectKey, container: string | undefined): Effect.Effect<string, CliError> {
+  return Effect.gen(function* () {
+    const { readPodLog } = yield* Effect.promise(() => import('../../kubernetes/podLogs.js'))
+    return yield* readPodLog(kubeConfigOf(store), key, container === undefined ? {} : { container }).pipe(
+      Effect.catchTags({
+        NotFound: (error) => Effect.fail(new ApiError({ error })),
+        StoreUnavailable: (error) => Effect.fail(new StoreUnavailableError({ store: formatStoreSpec(store), reason: error.reason })),
+        PodLogRefused: (error) => Effect.fail(new ServerRefusal({ reason: error.reason, message: error.message })),
+      }),
+    )
+  })
+}
+
 /** Text as printed: a final newline is added when the output has none. */
 export const withFinalNewline = (text: string): string => (text === '' || text.endsWith('\n') ? text : `${text}\n`)
 
@@ -96,7 +115,8 @@ export const logs: Command = {
   usage: 'logs (POD | TYPE/NAME) [-c CONTAINER] [flags]',
   description:
     "TYPE/NAME is pod/NAME or job/NAME (one of the Job's pods). Logs are kept by the pod runtime that ran the pod: " +
-    'jobctl run --logs prints them at the end, and jobctl controller on a file store records them in DIR/pod-logs, where this command reads them.',
+    'jobctl run --logs prints them at the end, jobctl controller on a file store records them in DIR/pod-logs, where this command reads them, ' +
+    "and on Kubernetes the API server reads them from the pod's node (a cluster's kubelet, or jobctl controller --run-pods).",
   examples: ['# The output of a pod', 'jobctl logs pi-xk2v9', '', "# The output of one of the pi Job's pods", 'jobctl logs job/pi'],
   flags: [{ name: 'container', short: 'c', kind: 'string', placeholder: 'NAME', help: 'The container (default: the first one)' }],
   defaultStore: 'persistent',

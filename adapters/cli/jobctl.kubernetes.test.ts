@@ -69,3 +69,108 @@ describe("the Kubernetes docs' walkthrough, on a Kubernetes API server", () => {
     expect((await kube(['get', 'jobs'])).stderr).toBe('No resources found in default namespace.\n')
   }, 300_000)
 })
+
+describe('every jobctl verb, on a Kubernetes API server', () => {
+  const sleeper = jobManifest('sleeper', ['sleep', '300'], { parallelism: 2, completions: 4 })
+  const quick = jobManifest('quick', ['sh', '-c', 'echo done'])
+  const podNames = async (job: string) => {
+    const listed = await kube(['get', 'pods', '-l', `batch.kubernetes.io/job-name=${job}`, '-o', 'name'])
+    return listed.stdout.split('\n').filter((line) => line !== '').sort()
+  }
+
+  it('applies a directory (multi-document YAML and JSON) and stdin, then creates, gets, patches, suspends, resumes and waits', async () => {
+    const manifests = tempDir()
+    writeManifest(manifests, 'a.yaml', [sleeper, jobManifest('stdin-too', ['true'])])
+    writeFileSync(join(manifests, 'b.json'), JSON.stringify(quick))
+    // `stdin-too` is only in the directory's YAML: applied once from there, then from stdin unchanged.
+    expect(await kube(['apply', '-f', manifests])).toEqual({
+      code: 0,
+      signal: null,
+      stdout: 'job.batch/sleeper created\njob.batch/stdin-too created\njob.batch/quick created\n',
+      stderr: '',
+    })
+    expect((await kube(['apply', '-f', '-'], stringify(jobManifest('stdin-too', ['true'])))).stdout).toBe('job.batch/stdin-too unchanged\n')
+    const created = await kube(['create', '-f', join(manifests, 'b.json')])
+    expect(created.code).toBe(1)
+    expect(created.stderr).toBe(`Error from server (AlreadyExists): error when creating "${join(manifests, 'b.json')}": jobs.batch "quick" already exists\n`)
+
+    expect((await kube(['wait', '--for=condition=complete', '--timeout=120s', 'job/quick', 'job/stdin-too'])).stdout).toBe(
+      'job.batch/quick condition met\njob.batch/stdin-too condition met\n',
+    )
+    expect((await kube(['get', 'jobs', '-o', 'name'])).stdout).toBe('job.batch/quick\njob.batch/sleeper\njob.batch/stdin-too\n')
+    const table = (await kube(['get', 'jobs', 'quick', '-o', 'wide'])).stdout.split('\n')
+    expect(table[0]).toMatch(/^NAME +STATUS +COMPLETIONS +DURATION +AGE +CONTAINERS +IMAGES +SELECTOR$/)
+    expect(table[1]).toMatch(/^quick +Complete +1\/1 +\d+s +\d+s +main +busybox +batch\.kubernetes\.io\/controller-uid=[0-9a-f-]{36}$/)
+    const asJson = JSON.parse((await kube(['get', 'job', 'quick', '-o', 'json'])).stdout) as { kind: string; status: { succeeded: number } }
+    expect(asJson).toMatchObject({ kind: 'Job', status: { succeeded: 1 } })
+    expect((await kube(['get', 'job/quick', '-o', 'yaml'])).stdout).toMatch(/^apiVersion: batch\/v1\nkind: Job\n/)
+    expect((await kube(['logs', 'job/quick'])).stdout).toBe('done\n')
+
+    // parallelism 2: two pods run `sleep 300` on the local node.
+    await expect.poll(() => podNames('sleeper'), { timeout: 60_000, interval: 500 }).toHaveLength(2)
+    expect(await kube(['patch', 'job', 'sleeper', '-p', '{"spec":{"parallelism":3}}'])).toMatchObject({ code: 0, stdout: 'job.batch/sleeper patched\n' })
+    await expect.poll(() => podNames('sleeper'), { timeout: 60_000, interval: 500 }).toHaveLength(3)
+    // The server's own validation (422), in kubectl's words.
+    const invalid = await kube(['patch', 'job', 'sleeper', '-p', '{"spec":{"completions":-1}}'])
+    expect(invalid.code).toBe(1)
+    expect(invalid.stderr).toMatch(/^The Job "sleeper" is invalid: .*spec\.completions: Invalid value: -1: must be greater than or equal to 0.*\n$/)
+
+    expect(await kube(['suspend', 'job/sleeper'])).toMatchObject({ code: 0, stdout: 'job.batch/sleeper suspended\n' })
+    expect((await kube(['wait', '--for=condition=suspended', '--timeout=60s', 'job/sleeper'])).stdout).toBe('job.batch/sleeper condition met\n')
+    await expect.poll(() => podNames('sleeper'), { timeout: 60_000, interval: 500 }).toEqual([])
+    expect(await kube(['resume', 'job', 'sleeper'])).toMatchObject({ code: 0, stdout: 'job.batch/sleeper resumed\n' })
+    await expect.poll(() => podNames('sleeper'), { timeout: 60_000, interval: 500 }).toHaveLength(3)
+
+    const timedOut = await kube(['wait', '--for=condition=complete', '--timeout=1s', 'job/sleeper'])
+    expect(timedOut).toMatchObject({ code: 1, stderr: 'error: timed out waiting for the condition on jobs/sleeper\n' })
+  }, 300_000)
+
+  it('deletes with --cascade=orphan (the pods stay) and --cascade=foreground (the pods go first)', async () => {
+    const pods = await podNames('sleeper')
+    expect(pods).toHaveLength(3)
+    expect(await kube(['delete', 'job', 'sleeper', '--cascade=orphan'])).toMatchObject({ code: 0, stdout: 'job.batch "sleeper" deleted\n' })
+    expect(await podNames('sleeper')).toEqual(pods)
+    const owners = await kube(['get', pods[0]!, '-o', 'jsonpath={.metadata.ownerReferences}'])
+    expect(owners.stdout).toBe('')
+    expect(await kube(['delete', ...pods])).toMatchObject({ code: 0 })
+    expect(await podNames('sleeper')).toEqual([])
+
+    const manifests = tempDir()
+    const file = writeManifest(manifests, 'fg.yaml', [jobManifest('foreground', ['sleep', '300'])])
+    expect((await kube(['apply', '-f', file])).stdout).toBe('job.batch/foreground created\n')
+    await expect.poll(() => podNames('foreground'), { timeout: 60_000, interval: 500 }).toHaveLength(1)
+    expect(await kube(['delete', '-f', file, '--cascade=foreground'])).toMatchObject({ code: 0, stdout: 'job.batch "foreground" deleted\n' })
+    expect(await podNames('foreground')).toEqual([])
+    expect(await kube(['get', 'job', 'foreground'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): jobs.batch "foreground" not found\n' })
+  }, 300_000)
+
+  it('says in one line when the cluster cannot be reached', async () => {
+    const deadConfig = join(dir, 'dead-kubeconfig')
+    writeFileSync(
+      deadConfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'dead', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'nobody', user: { token: 'x' } }],
+        contexts: [{ name: 'dead', context: { cluster: 'dead', user: 'nobody' } }],
+        'current-context': 'dead',
+      }),
+    )
+    const unreachable = await jobctl(['get', 'jobs', '--store', 'kube'], { env: { KUBECONFIG: deadConfig } })
+    expect(unreachable.code).toBe(3)
+    expect(unreachable.stderr).toMatch(/^error: the store kube is unavailable: cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:1\b.*ECONNREFUSED.*\n$/)
+    const unknownContext = await jobctl(['get', 'jobs', '--store', 'kube:elsewhere'], { env: { KUBECONFIG: plane.kubeconfigPath } })
+    expect(unknownContext.code).toBe(3)
+    expect(unknownContext.stderr.split('\n')).toHaveLength(2)
+    expect(unknownContext.stderr).toMatch(/^error: the store kube:elsewhere is unavailable: .*elsewhere.*\n$/)
+  })
+
+  it('stops the controller on SIGTERM and takes its node out of the cluster', async () => {
+    controller.kill('SIGTERM')
+    const stopped = await controllerStopped
+    expect(stopped.code).toBe(0)
+    expect(stopped.stderr).toContain('jobctl controller: SIGTERM: stopping\n')
+    expect((await plane.request('GET', `/api/v1/nodes/${NODE}`)).status).toBe(404)
+  })
+})

@@ -2,6 +2,7 @@ import * as MemoryStore from '../adapters/memory/MemoryStore.js'
 import { benchEndToEnd } from './endToEnd.js'
 import { printFileStoreBench } from './fileStore.js'
 import { benchReconcile } from './reconcileBench.js'
+import { printStartupBench } from './startup.js'
 
 /** `npm run bench`: printed figures, never assertions. */
 async function main(): Promise<void> {
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
   }
 
   await printFileStoreBench()
+
+  printStartupBench()
 }
 
 await main()

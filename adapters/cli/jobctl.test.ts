@@ -28,6 +28,19 @@ describe('jobctl --help', () => {
   })
 })
 
+describe('the jobctl launcher', () => {
+  it('runs the same commands from its bundle and, with JOBCTL_NO_BUNDLE=1, from the sources through tsx', async () => {
+    const [bundled, fromSources] = await Promise.all([
+      jobctl(['get', 'jobs', '--store', 'memory']),
+      jobctl(['get', 'jobs', '--store', 'memory'], { env: { JOBCTL_NO_BUNDLE: '1' } }),
+    ])
+    const expected = { code: 0, signal: null, stdout: '', stderr: 'No resources found in default namespace.\n' }
+    expect(bundled).toEqual(expected)
+    expect(fromSources).toEqual(expected)
+    expect(existsSync(new URL('../../node_modules/.cache/jobctl/jobctl.mjs', import.meta.url))).toBe(true)
+  })
+})
+
 describe('jobctl run', () => {
   it("runs the docs' pi Job and prints 2000 digits of pi with --logs", async () => {
     const result = await jobctl(['run', '-f', PI, '--logs'])

@@ -89,22 +89,26 @@ export const defaultResolver: StoreResolver = (spec) => {
     case 'Memory':
       return Effect.succeed(MemoryStore.layer)
     case 'File':
-      return loadBackend(spec, 'the file store', '../file/FileStore.js', (layer) => layer(spec.dir))
+      return loadBackend(spec, 'the file store', () => import('../file/FileStore.js'), (layer) => layer(spec.dir))
     case 'Kube':
-      return loadBackend(spec, 'the Kubernetes store', '../kubernetes/KubernetesStore.js', (layer) => layer(kubeConfigOf(spec)))
+      return loadBackend(spec, 'the Kubernetes store', () => import('../kubernetes/KubernetesStore.js'), (layer) => layer(kubeConfigOf(spec)))
   }
 }
 
-/** Imports a backend module by path and calls its `layer`; a missing module is "not available". */
+/**
+ * Imports a backend module and calls its `layer`; a missing module is "not available". The
+ * import is a literal so that a bundler keeps the module, and lazy so that a command loads
+ * only the backend it uses (the Kubernetes client is heavy).
+ */
 function loadBackend(
   spec: StoreSpec,
   what: string,
-  specifier: string,
+  load: () => Promise<object>,
   make: (layer: (argument: unknown) => unknown) => unknown,
 ): Effect.Effect<Layer.Layer<JobStore>, StoreUnavailableError> {
   const store = formatStoreSpec(spec)
   return Effect.tryPromise({
-    try: () => import(/* @vite-ignore */ specifier) as Promise<Record<string, unknown>>,
+    try: () => load() as Promise<Record<string, unknown>>,
     catch: (error) => {
       const code = (error as NodeJS.ErrnoException | undefined)?.code
       return new StoreUnavailableError({

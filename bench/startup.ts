@@ -1,0 +1,26 @@
+/** How long `jobctl version` takes from process start to exit: the bundle against tsx on the sources. */
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const JOBCTL = fileURLToPath(new URL('../bin/jobctl.js', import.meta.url))
+const RUNS = 10
+
+function medianStartMs(env: Readonly<Record<string, string>>): number {
+  const times: number[] = []
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now()
+    const result = spawnSync(process.execPath, [JOBCTL, 'version'], { env: { ...process.env, ...env }, encoding: 'utf8' })
+    if (result.status !== 0) throw new Error(`jobctl version failed: ${result.stderr}`)
+    times.push(performance.now() - started)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)] ?? NaN
+}
+
+export function printStartupBench(): void {
+  console.log(`\njobctl start-up: \`jobctl version\`, median of ${RUNS} runs`)
+  // The first run after a source change builds the bundle; not counted.
+  spawnSync(process.execPath, [JOBCTL, 'version'])
+  console.log(`bundle (node_modules/.cache/jobctl)  ${medianStartMs({}).toFixed(0).padStart(6)} ms`)
+  console.log(`tsx on the sources (JOBCTL_NO_BUNDLE) ${medianStartMs({ JOBCTL_NO_BUNDLE: '1' }).toFixed(0).padStart(5)} ms`)
+}

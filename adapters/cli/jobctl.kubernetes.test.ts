@@ -144,6 +144,17 @@ describe('every jobctl verb, on a Kubernetes API server', () => {
     expect(await kube(['get', 'job', 'foreground'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): jobs.batch "foreground" not found\n' })
   }, 300_000)
 
+  it("refuses a conflicting update in the server's words and changes nothing", async () => {
+    const file = writeManifest(tempDir(), 'conflict.yaml', [jobManifest('c', ['true']), jobManifest('c', ['true'], {}, { resourceVersion: '999', labels: { a: 'b' } })])
+    const result = await kube(['apply', '-f', file])
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: 'job.batch/c created\n',
+      stderr: `Error from server (Conflict): error when applying patch to "${file}": Operation cannot be fulfilled on jobs.batch "c": the object has been modified; please apply your changes to the latest version and try again\n`,
+    })
+    expect((await kube(['get', 'job', 'c', '-o', 'jsonpath={.metadata.labels}'])).stdout).not.toContain('"a"')
+  })
+
   it('says in one line when the cluster cannot be reached', async () => {
     const deadConfig = join(dir, 'dead-kubeconfig')
     writeFileSync(

@@ -18,7 +18,8 @@
  * - `snapshot.ts`, `compaction.ts`: when the log grows past `compactAfterBytes`, a `seal` record
  *   closes it, the sealing process writes the state at the seal to a snapshot (temporary file,
  *   fsync, rename, directory fsync) and old logs are retired.
- * - `watch.ts`: watches, fed from the log, so they see other processes' changes too, in order.
+ * - watches: store-kit's `WatchHub`, fed from the log, so they see other processes' changes
+ *   too, in order.
  * - `directory.ts`, `faults.ts`: opening, creating, and one-line errors naming a path and a fix.
  *
  * A write: catch up with the log, decide (store-kit), append the records in one `write`, read
@@ -50,6 +51,7 @@ import { keyOf, manifestNames, put } from '../store-kit/objectMeta.js'
 import { ObjectTable } from '../store-kit/objectTable.js'
 import * as PodWrites from '../store-kit/podWrites.js'
 import { frozenCopy } from '../store-kit/snapshot.js'
+import * as WatchHub from '../store-kit/watchHub.js'
 import { tidyAfterSnapshot } from './compaction.js'
 import { findStart, openDirectory } from './directory.js'
 import { FellBehind, FileStoreFault, unavailable } from './faults.js'
@@ -59,7 +61,6 @@ import { createExclusive } from './fsync.js'
 import { SharedLog } from './log.js'
 import type { SnapshotContent } from './snapshot.js'
 import { writeSnapshot } from './snapshot.js'
-import * as WatchHub from './watch.js'
 
 /** Tuning of a file store. */
 export interface FileStoreOptions {
@@ -135,8 +136,8 @@ export function make(dir: string, options: FileStoreOptions = {}): Effect.Effect
     let engine: Engine | undefined
     const currentVersion = (): number => engine?.version ?? 0
     const historySize = options.historySize ?? DEFAULT_HISTORY_SIZE
-    const jobHub = yield* WatchHub.make<Job>(historySize, currentVersion)
-    const podHub = yield* WatchHub.make<Pod>(historySize, currentVersion)
+    const jobHub = yield* WatchHub.make<Job, StoreUnavailable>(historySize, currentVersion)
+    const podHub = yield* WatchHub.make<Pod, StoreUnavailable>(historySize, currentVersion)
     engine = yield* Effect.acquireRelease(
       Effect.try({ try: () => new Engine(dir, options, jobHub, podHub), catch: unavailable }),
       (opened) => Effect.sync(() => opened.close()),
@@ -175,8 +176,8 @@ class Engine {
   constructor(
     dir: string,
     options: FileStoreOptions,
-    private readonly jobHub: WatchHub.WatchHub<Job>,
-    private readonly podHub: WatchHub.WatchHub<Pod>,
+    private readonly jobHub: WatchHub.WatchHub<Job, StoreUnavailable>,
+    private readonly podHub: WatchHub.WatchHub<Pod, StoreUnavailable>,
   ) {
     this.dir = openDirectory(dir)
     this.compactAfterBytes = options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES

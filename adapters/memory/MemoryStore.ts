@@ -28,7 +28,7 @@ import { keyOf, manifestNames, put } from '../store-kit/objectMeta.js'
 import { ObjectTable } from '../store-kit/objectTable.js'
 import * as PodWrites from '../store-kit/podWrites.js'
 import { frozenCopy } from '../store-kit/snapshot.js'
-import * as WatchHub from './watchHub.js'
+import * as WatchHub from '../store-kit/watchHub.js'
 
 /** Tuning of a memory store. */
 export interface MemoryStoreOptions {

@@ -18,8 +18,9 @@
  * - `snapshot.ts`, `compaction.ts`: when the log grows past `compactAfterBytes`, a `seal` record
  *   closes it, the sealing process writes the state at the seal to a snapshot (temporary file,
  *   fsync, rename, directory fsync) and old logs are retired.
- * - watches: store-kit's `WatchHub`, fed from the log, so they see other processes' changes
- *   too, in order.
+ * - `watch.ts`: the background tail (`fs.watch` plus polling) that makes an idle process apply
+ *   other processes' records; watches are store-kit's `WatchHub`, fed from the log, so they
+ *   see every process's changes, in order.
  * - `directory.ts`, `faults.ts`: opening, creating, and one-line errors naming a path and a fix.
  *
  * A write: catch up with the log, decide (store-kit), append the records in one `write`, read
@@ -34,7 +35,6 @@
  * For local file systems only (the lock-free append relies on `O_APPEND`; not NFS).
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import * as fs from 'node:fs'
 import { Clock, Effect, Either, Layer, Stream } from 'effect'
 import type { Scope } from 'effect'
 import type { Job, Pod } from '../../core/model/types.js'
@@ -61,6 +61,7 @@ import { createExclusive } from './fsync.js'
 import { SharedLog } from './log.js'
 import type { SnapshotContent } from './snapshot.js'
 import { writeSnapshot } from './snapshot.js'
+import { LogFollower } from './watch.js'
 
 /** Tuning of a file store. */
 export interface FileStoreOptions {
@@ -168,10 +169,9 @@ class Engine {
   /** Ids of this process's records seen accepted while catching up after a lost race. */
   private readonly acceptedOwn = new Set<string>()
   private retiredUpTo = 0
-  private watches = 0
   private readonly compactAfterBytes: number
-  private watcher: fs.FSWatcher | undefined
-  private timer: NodeJS.Timeout | undefined
+  /** Wakes this process for other processes' writes; absent when the store does not follow. */
+  private readonly follower: LogFollower | undefined
 
   constructor(
     dir: string,
@@ -185,18 +185,8 @@ class Engine {
     this.log = loaded.log
     this.state = loaded.state
     this.service = this.makeService()
-    if (options.follow === false) return
-    const wake = (): void => this.scheduleTail()
-    let watcher: fs.FSWatcher | undefined
-    try {
-      watcher = fs.watch(this.dir, { persistent: false }, wake)
-      watcher.on('error', () => watcher?.close())
-    } catch {
-      watcher = undefined // polling alone
-    }
-    this.watcher = watcher
-    this.timer = setInterval(wake, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS)
-    this.timer.unref()
+    this.follower =
+      options.follow === false ? undefined : new LogFollower(this.dir, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, () => this.scheduleTail())
   }
 
   /** The store's resourceVersion as this process knows it. */
@@ -207,8 +197,7 @@ class Engine {
   close(): void {
     if (this.closed) return
     this.closed = true
-    if (this.timer !== undefined) clearInterval(this.timer)
-    this.watcher?.close()
+    this.follower?.close()
     this.log.close()
     const pending = this.queue
     this.queue = []
@@ -317,13 +306,6 @@ class Engine {
     } catch {
       // the log stays whole; compaction is only an optimisation
     }
-  }
-
-  /** Counts open watches; the polling timer holds the process open while there are some. */
-  private retain(delta: number): void {
-    this.watches += delta
-    if (this.watches > 0) this.timer?.ref()
-    else this.timer?.unref()
   }
 
   private scheduleTail(): void {
@@ -562,15 +544,7 @@ class Engine {
 
     /** While a watch is open, the background tail keeps the process alive (it waits for others' writes). */
     const watching = <A>(stream: Stream.Stream<A, Gone | StoreUnavailable>): Stream.Stream<A, Gone | StoreUnavailable> =>
-      Stream.unwrapScoped(
-        Effect.as(
-          Effect.acquireRelease(
-            Effect.sync(() => this.retain(1)),
-            () => Effect.sync(() => this.retain(-1)),
-          ),
-          stream,
-        ),
-      )
+      this.follower?.keepingAlive(stream) ?? stream
 
     return {
       getJob: (key) => get<Job>('Job', key),

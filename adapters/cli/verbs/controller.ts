@@ -6,7 +6,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Effect } from 'effect'
-import type { Registry } from 'prom-client'
+import type { Scope } from 'effect'
+import { Registry } from 'prom-client'
 import * as Controller from '../../controller/Controller.js'
 import { BUILT_IN_CONTROLLER } from '../../../core/model/wellKnown.js'
 import { podsOfJobsManagedBy } from '../../kubelet/podSelection.js'
@@ -15,8 +16,8 @@ import * as ProcessRuntime from '../../process/ProcessRuntime.js'
 import { booleanFlag, stringFlag } from '../args.js'
 import type { Command } from '../command.js'
 import { startEngine } from '../engine.js'
-import { InputError, StoreUnavailableError, type UsageError } from '../errors.js'
-import { printErrorLine } from '../io.js'
+import { ExitCode, InputError, StoreUnavailableError, type CliError, type UsageError } from '../errors.js'
+import { CliIO, printErrorLine } from '../io.js'
 import { podLogRoot, shipPodLogs } from '../podLogFiles.js'
 import { awaitStopSignal } from '../signals.js'
 import { formatStoreSpec, kubeConfigOf, type KubeStoreSpec } from '../store.js'
@@ -56,6 +57,9 @@ const integerFlag = (text: string | undefined, name: string, min: number): Effec
 /** The `spec.managedBy` value the controller answers to on a Kubernetes cluster (see `KubernetesStore.DEFAULT_CONTROLLER_NAME`). */
 const KUBE_CONTROLLER_NAME = 'job-reconciler.io/controller'
 
+/** The Lease `--leader-elect` uses unless `--leader-elect-name` names another. */
+const DEFAULT_LEASE_NAME = 'job-reconciler'
+
 /** What `controller --store kube` was asked to do. */
 interface KubernetesRun {
   readonly controllerName: string
@@ -67,42 +71,93 @@ interface KubernetesRun {
   readonly runPods: boolean
   readonly nodeName: string | undefined
   readonly nodeAddress: string | undefined
+  /** Work only while holding this Lease (`--leader-elect`); the namespace defaults to the pod's own. */
+  readonly leaderElection: { readonly namespace: string | undefined; readonly name: string } | undefined
 }
 
 /**
  * A real cluster: its own Job controller runs the Jobs without our `managedBy`, its TTL
  * controller their TTLs, and its scheduler and kubelets their pods, unless `--run-pods` makes
  * this process a node for the pods of our Jobs (a cluster without kubelets, or a laptop).
+ * With `--leader-elect` all of that runs only while this replica leads; metrics and `/healthz`
+ * answer from the start, so a standby stays alive.
  */
 function runOnKubernetes(store: KubeStoreSpec, run: KubernetesRun) {
   return Effect.gen(function* () {
-    const handle = yield* Controller.start({
+    const registry = new Registry()
+    const metrics = run.metrics === undefined ? '' : `; metrics on http://${run.metrics.host}:${yield* serveMetrics(registry, run.metrics.host, run.metrics.port)}/metrics`
+    const work = (leadership: string) =>
+      Effect.gen(function* () {
+        const where = yield* startOnKubernetes(store, run, registry)
+        yield* printErrorLine(`jobctl controller: running Jobs with spec.managedBy ${run.controllerName} in ${formatStoreSpec(store)}${where}${leadership}${metrics}`)
+      })
+    const stopSignal = Effect.flatMap(awaitStopSignal, (signal) => printErrorLine(`jobctl controller: ${signal}: stopping`))
+    if (run.leaderElection === undefined) {
+      yield* work('')
+      yield* stopSignal
+      return ExitCode.Ok
+    }
+    return yield* whileLeading(store, run.leaderElection, work, stopSignal)
+  })
+}
+
+/** Starts the controller (and with `--run-pods` the local node) for the life of the scope; says where the pods run. */
+function startOnKubernetes(store: KubeStoreSpec, run: KubernetesRun, registry: Registry) {
+  return Effect.gen(function* () {
+    yield* Controller.start({
       eventBatchMs: run.eventBatchMs,
       ...(run.workers !== undefined ? { workers: run.workers } : {}),
       settings: { controllerName: run.controllerName, ttlForEveryJob: false },
+      registry,
     })
-    let where = ''
-    if (run.runPods) {
-      // Loaded here: the Kubernetes client is heavy and most commands never need it.
-      const LocalNode = yield* Effect.promise(() => import('../../kubernetes/node/LocalNode.js'))
-      const jobStore = yield* JobStore
-      const runtime = yield* ProcessRuntime.make({
-        nodeName: run.nodeName ?? LocalNode.defaultLocalNodeName(),
-        takesPod: podsOfJobsManagedBy(jobStore, run.controllerName),
-        ...(run.maxPods !== undefined ? { maxConcurrentPods: run.maxPods } : {}),
-      })
-      const node = yield* LocalNode.start(kubeConfigOf(store), runtime, {
-        maxPods: run.maxPods ?? ProcessRuntime.defaultMaxConcurrentPods(),
-        ...(run.nodeAddress !== undefined ? { address: run.nodeAddress } : {}),
-      }).pipe(Effect.mapError((error) => new StoreUnavailableError({ store: formatStoreSpec(store), reason: error.reason })))
-      yield* runtime.start
-      where = `; running their pods on node ${node.name} (logs on ${node.address}:${node.port})`
-    }
-    const metrics = run.metrics === undefined ? '' : `; metrics on http://${run.metrics.host}:${yield* serveMetrics(handle.metrics.registry, run.metrics.host, run.metrics.port)}/metrics`
-    yield* printErrorLine(`jobctl controller: running Jobs with spec.managedBy ${run.controllerName} in ${formatStoreSpec(store)}${where}${metrics}`)
-    const signal = yield* awaitStopSignal
-    yield* printErrorLine(`jobctl controller: ${signal}: stopping`)
-    return 0
+    if (!run.runPods) return ''
+    // Loaded here: the Kubernetes client is heavy and most commands never need it.
+    const LocalNode = yield* Effect.promise(() => import('../../kubernetes/node/LocalNode.js'))
+    const jobStore = yield* JobStore
+    const runtime = yield* ProcessRuntime.make({
+      nodeName: run.nodeName ?? LocalNode.defaultLocalNodeName(),
+      takesPod: podsOfJobsManagedBy(jobStore, run.controllerName),
+      ...(run.maxPods !== undefined ? { maxConcurrentPods: run.maxPods } : {}),
+    })
+    const node = yield* LocalNode.start(kubeConfigOf(store), runtime, {
+      maxPods: run.maxPods ?? ProcessRuntime.defaultMaxConcurrentPods(),
+      ...(run.nodeAddress !== undefined ? { address: run.nodeAddress } : {}),
+    }).pipe(Effect.mapError((error) => new StoreUnavailableError({ store: formatStoreSpec(store), reason: error.reason })))
+    yield* runtime.start
+    return `; running their pods on node ${node.name} (logs on ${node.address}:${node.port})`
+  })
+}
+
+/**
+ * Runs `work` while this process leads the Lease, until a stop signal (then the lease is
+ * released for a standby) or a lost lease (one line, exit code 1: a fresh start is a candidate
+ * again, as kube-controller-manager does it).
+ */
+function whileLeading<R>(
+  store: KubeStoreSpec,
+  election: NonNullable<KubernetesRun['leaderElection']>,
+  work: (leadership: string) => Effect.Effect<void, CliError, R | Scope.Scope>,
+  stopSignal: Effect.Effect<void, never, CliIO>,
+) {
+  return Effect.gen(function* () {
+    // Loaded here, as the Kubernetes client it needs.
+    const LeaderElection = yield* Effect.promise(() => import('../../kubernetes/leaderElection.js'))
+    const io = yield* CliIO
+    const namespace = election.namespace ?? LeaderElection.inClusterNamespace() ?? 'default'
+    const lease = `${namespace}/${election.name}`
+    const identity = LeaderElection.newIdentity()
+    const leading = LeaderElection.run(
+      kubeConfigOf(store),
+      { namespace, name: election.name, identity, onWaiting: (holder) => io.err(`jobctl controller: waiting to lead (lease ${lease} held by ${holder})\n`) },
+      Effect.scoped(Effect.zipRight(work(`; leading lease ${lease} as ${identity}`), Effect.never)),
+    )
+    return yield* Effect.raceFirst(leading, stopSignal).pipe(
+      Effect.as(ExitCode.Ok),
+      Effect.catchTags({
+        LeaderElectionLost: (lost) => Effect.as(printErrorLine(`error: ${lost.message}`), ExitCode.Failed),
+        StoreUnavailable: (error) => Effect.fail(new StoreUnavailableError({ store: formatStoreSpec(store), reason: error.reason })),
+      }),
+    )
   })
 }
 
@@ -135,6 +190,18 @@ export const controller: Command = {
     },
     { name: 'node-name', kind: 'string', placeholder: 'NAME', help: 'With --run-pods: the Node name (default: jobctl-HOSTNAME)' },
     { name: 'node-address', kind: 'string', placeholder: 'IP', help: 'With --run-pods: the IPv4 address the API server reaches the node on for logs', defaultValue: '127.0.0.1' },
+    {
+      name: 'leader-elect',
+      kind: 'boolean',
+      help: 'With --store kube: work only while holding a coordination.k8s.io Lease, so that several replicas can run and one leads (as kube-controller-manager)',
+    },
+    {
+      name: 'leader-elect-namespace',
+      kind: 'string',
+      placeholder: 'NAMESPACE',
+      help: "With --leader-elect: the Lease's namespace (default: this pod's namespace in a cluster, else default)",
+    },
+    { name: 'leader-elect-name', kind: 'string', placeholder: 'NAME', help: "With --leader-elect: the Lease's name", defaultValue: DEFAULT_LEASE_NAME },
   ],
   defaultStore: 'persistent',
   run: (context) =>
@@ -155,6 +222,9 @@ export const controller: Command = {
           runPods: booleanFlag(context.args, 'run-pods'),
           nodeName: stringFlag(context.args, 'node-name'),
           nodeAddress: stringFlag(context.args, 'node-address'),
+          leaderElection: booleanFlag(context.args, 'leader-elect')
+            ? { namespace: stringFlag(context.args, 'leader-elect-namespace'), name: stringFlag(context.args, 'leader-elect-name') ?? DEFAULT_LEASE_NAME }
+            : undefined,
         })
       }
       if (context.store._tag === 'Memory') {

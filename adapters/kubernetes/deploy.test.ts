@@ -1,10 +1,11 @@
 /**
  * deploy/ against a real kube-apiserver: the manifests are accepted as written (strict field
  * validation), and `jobctl controller` started with the Deployment's own arguments, as the
- * ServiceAccount of deploy/rbac.yaml (a token from the TokenRequest API), runs managed Jobs
- * end to end — pods, status, events, finalizers, adoption, TTL and foreground deletion — with
- * no request refused. The apiserver enforces OwnerReferencesPermissionEnforcement, so the
- * `jobs/finalizers` rule is exercised too. The test plays the kubelet as the admin user.
+ * ServiceAccount of deploy/rbac.yaml (a token from the TokenRequest API), leads the Lease
+ * (`--leader-elect`) and runs managed Jobs end to end — pods, status, events, finalizers,
+ * adoption, TTL and foreground deletion — with no request refused, then releases the Lease when
+ * stopped. The apiserver enforces OwnerReferencesPermissionEnforcement, so the `jobs/finalizers`
+ * rule is exercised too. The test plays the kubelet as the admin user.
  */
 import { Effect, Either, Layer, Schedule } from 'effect'
 import type { ChildProcess } from 'node:child_process'
@@ -26,6 +27,7 @@ import { startControlPlane } from './testing/controlPlane.js'
 import * as KubernetesStore from './KubernetesStore.js'
 
 const deployDir = fileURLToPath(new URL('../../deploy/', import.meta.url))
+const LEASE_PATH = '/apis/coordination.k8s.io/v1/namespaces/job-reconciler/leases/job-reconciler'
 const documents = (file: string): Array<Record<string, unknown>> =>
   parseAllDocuments(readFileSync(join(deployDir, file), 'utf8')).map((doc) => {
     expect(doc.errors).toEqual([])
@@ -37,6 +39,8 @@ const PATHS: Readonly<Record<string, (namespace: string) => string>> = {
   ServiceAccount: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
   ClusterRole: () => '/apis/rbac.authorization.k8s.io/v1/clusterroles',
   ClusterRoleBinding: () => '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+  Role: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`,
+  RoleBinding: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
   Deployment: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
 }
 
@@ -109,8 +113,9 @@ describe('deploy/', () => {
       }
     }
     const [deployment] = documents('deployment.yaml')
-    const container = (deployment as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } }).spec.template.spec.containers[0]!
-    expect(container.args).toContain('--store=kube')
+    const spec = (deployment as { spec: { replicas: number; template: { spec: { containers: Array<{ args: string[] }> } } } }).spec
+    expect(spec.template.spec.containers[0]!.args).toEqual(expect.arrayContaining(['--store=kube', '--leader-elect']))
+    expect(spec.replicas).toBe(2)
   })
 
   it('jobctl controller, run with the Deployment’s arguments as the ServiceAccount, runs managed Jobs with no request refused', async () => {
@@ -139,10 +144,17 @@ describe('deploy/', () => {
     const [deployment] = documents('deployment.yaml')
     const args = (deployment as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } }).spec.template.spec.containers[0]!.args
     const withLocalMetrics = args.map((arg) => (arg.startsWith('--metrics-address=') ? '--metrics-address=127.0.0.1' : arg.startsWith('--metrics-port=') ? '--metrics-port=0' : arg))
-    controller = spawnJobctl(withLocalMetrics, { env: { KUBECONFIG: kubeconfig } })
+    // In a pod the Lease's namespace is read from the mounted service account; here it is given.
+    controller = spawnJobctl([...withLocalMetrics, '--leader-elect-namespace=job-reconciler'], { env: { KUBECONFIG: kubeconfig } })
     const exit = finished(controller)
     controller.stderr?.on('data', (chunk: Buffer) => (controllerOutput += chunk.toString('utf8')))
-    await stderrMatching(controller, /running Jobs with spec\.managedBy job-reconciler\.io\/controller in kube/)
+    // A refused Lease request would keep it waiting to lead: fail at once with the server's words.
+    await Promise.race([
+      stderrMatching(controller, /running Jobs with spec\.managedBy job-reconciler\.io\/controller in kube.*; leading lease job-reconciler\/job-reconciler as /),
+      stderrMatching(controller, /.*forbidden.*/i).then(([line]) => expect.fail(line)),
+    ])
+    const lease = () => plane.request<{ spec: { holderIdentity?: string; leaseDurationSeconds?: number } }>('GET', LEASE_PATH)
+    expect((await lease()).body.spec.holderIdentity).toMatch(/_[0-9a-f]{8}$/)
 
     await asAdmin('work', (store) =>
       Effect.gen(function* () {
@@ -208,5 +220,9 @@ describe('deploy/', () => {
     const result = await exit
     expect(result.code).toBe(0)
     expect(controllerOutput).toContain('jobctl controller: SIGTERM: stopping')
+    expect(controllerOutput).not.toMatch(/forbidden/i)
+    // Released for the other replica: no holder, and a claim of one second.
+    expect((await lease()).body.spec).toMatchObject({ leaseDurationSeconds: 1 })
+    expect((await lease()).body.spec.holderIdentity).toBeUndefined()
   })
 })

@@ -97,10 +97,10 @@ export function run<E, R>(
       const lock = leaseLock(yield* connect(config), { namespace: options.namespace, name: options.name })
       const candidate: Candidate = { lock, identity: options.identity, timing, onWaiting: options.onWaiting ?? (() => Effect.void) }
       return yield* Effect.acquireUseRelease(
-        // The lease as last written while this candidate holds it; cleared once leadership is lost.
-        Effect.interruptible(waitToLead(candidate)).pipe(Effect.flatMap((lease) => Ref.make<Lease | undefined>(lease))),
-        (held) => Effect.raceFirst(whileLeading, keepLeading(candidate, held)),
-        (held) => letGo(candidate, held),
+        // `held`: the lease as last written while this candidate holds it, cleared once leadership is lost.
+        Effect.interruptible(waitToLead(candidate)).pipe(Effect.flatMap((won) => Effect.map(Ref.make<Lease | undefined>(won.lease), (held) => ({ won, held })))),
+        ({ won, held }) => Effect.raceFirst(whileLeading, keepLeading(candidate, won, held)),
+        ({ held }) => letGo(candidate, held),
       )
     }),
   )
@@ -110,6 +110,12 @@ interface Timing {
   readonly leaseSeconds: number
   readonly renewDeadlineMs: number
   readonly retryPeriodMs: number
+}
+
+/** A lease this candidate wrote itself into, and the time it wrote as `renewTime`. */
+interface Won {
+  readonly lease: Lease
+  readonly renewedAt: number
 }
 
 interface Candidate {
@@ -126,7 +132,7 @@ function timingOf(options: LeaderElectionOptions): Effect.Effect<Timing> {
   const renewDeadlineMs = millis(options.renewDeadline, DEFAULT_RENEW_DEADLINE)
   const retryPeriodMs = millis(options.retryPeriod, DEFAULT_RETRY_PERIOD)
   if (!Number.isInteger(leaseMs / 1000) || leaseMs < 1000) return Effect.dieMessage(`leader election: the lease duration must be whole seconds, not ${leaseMs} ms`)
-  if (!(renewDeadlineMs < leaseMs)) return Effect.dieMessage('leader election: the renew deadline must be shorter than the lease duration')
+  if (renewDeadlineMs >= leaseMs) return Effect.dieMessage('leader election: the renew deadline must be shorter than the lease duration')
   if (!(retryPeriodMs > 0 && retryPeriodMs < renewDeadlineMs)) return Effect.dieMessage('leader election: the retry period must be positive and shorter than the renew deadline')
   return Effect.succeed({ leaseSeconds: leaseMs / 1000, renewDeadlineMs, retryPeriodMs })
 }
@@ -143,7 +149,7 @@ const bounded = <A>(attempt: Effect.Effect<A, StoreUnavailable>, ms: number): Ef
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10}s`
 
 /** Tries every retry period until the lease is ours; says once who holds it, and each new failure once. */
-function waitToLead(candidate: Candidate): Effect.Effect<Lease> {
+function waitToLead(candidate: Candidate): Effect.Effect<Won> {
   const { lock, identity, timing } = candidate
   return Effect.gen(function* () {
     let announced = false
@@ -154,7 +160,7 @@ function waitToLead(candidate: Candidate): Effect.Effect<Lease> {
       if (Either.isRight(attempt)) {
         if (attempt.right._tag === 'Holding') {
           yield* Effect.logInfo(`leader election: ${identity} leads (lease ${leaseName(lock.key)})`)
-          return attempt.right.lease
+          return { lease: attempt.right.lease, renewedAt: now }
         }
         const holder = attempt.right.holder
         if (!announced && holder !== undefined) {
@@ -171,17 +177,16 @@ function waitToLead(candidate: Candidate): Effect.Effect<Lease> {
 }
 
 /** Renews every retry period; fails once the renew deadline passed without a renewal, or another candidate holds the lease. */
-function keepLeading(candidate: Candidate, held: Ref.Ref<Lease | undefined>): Effect.Effect<never, LeaderElectionLost> {
+function keepLeading(candidate: Candidate, won: Won, held: Ref.Ref<Lease | undefined>): Effect.Effect<never, LeaderElectionLost> {
   const { lock, identity, timing } = candidate
   const lost = (reason: string) => Effect.zipRight(Ref.set(held, undefined), Effect.fail(new LeaderElectionLost({ lease: leaseName(lock.key), reason })))
   return Effect.gen(function* () {
-    let lease = yield* Ref.get(held)
-    // The renewal time as written: the deadline counts from it, so it passes before the lease expires.
-    let renewedAt = Date.parse(lease?.record.renewTime ?? '')
+    let lease = won.lease
+    // The deadline counts from the renewal time written, so it passes before the lease expires.
+    let renewedAt = won.renewedAt
     let lastProblem: string | undefined
     for (;;) {
       yield* Effect.sleep(Duration.millis(timing.retryPeriodMs))
-      if (lease === undefined || Number.isNaN(renewedAt)) return yield* lost('has no renewal time this candidate wrote')
       const now = yield* Clock.currentTimeMillis
       const deadline = renewedAt + timing.renewDeadlineMs
       const attempt = yield* Effect.either(bounded(lock.renew(lease, identity, now, timing.leaseSeconds), deadline - now))

@@ -1,6 +1,6 @@
 /** The Lease's rules on their own: when a candidate may hold it, and what each write records. */
 import { describe, expect, it } from 'vitest'
-import { decodeLease, expiresAtMs, holdingRecord, leaseBody, mayHold, microTime, releasedRecord } from './lease.js'
+import { decodeLease, holdingRecord, leaseBody, mayHold, microTime, observe, releasedRecord } from './lease.js'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 const held = { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: microTime(T0 - 60_000), renewTime: microTime(T0), leaseTransitions: 2 }
@@ -11,17 +11,29 @@ describe('the Lease lock', () => {
     expect(Date.parse(microTime(T0 + 123))).toBe(T0 + 123)
   })
 
-  it('keeps others out until renewTime + leaseDurationSeconds has passed', () => {
-    expect(expiresAtMs(held)).toBe(T0 + 15_000)
-    expect(mayHold(held, 'b', T0 + 14_999)).toBe(false)
-    expect(mayHold(held, 'b', T0 + 15_000)).toBe(true)
-    expect(mayHold(held, 'a', T0 + 1)).toBe(true)
+  it('keeps others out until the record has stood unchanged for leaseDurationSeconds by their own clock', () => {
+    // The candidate's clock is an hour behind the holder's: the times written in the record do not matter.
+    const local = T0 - 3_600_000
+    const seen = observe(undefined, held, local)
+    expect(mayHold(held, 'b', observe(seen, held, local + 14_999), local + 14_999)).toBe(false)
+    expect(mayHold(held, 'b', observe(seen, held, local + 15_000), local + 15_000)).toBe(true)
+    expect(mayHold(held, 'a', seen, local + 1)).toBe(true)
   })
 
-  it('is free when nobody holds it or the holder wrote no renewal time', () => {
-    expect(mayHold({ leaseDurationSeconds: 1, renewTime: microTime(T0) }, 'b', T0)).toBe(true)
-    expect(mayHold({ holderIdentity: '', leaseDurationSeconds: 15, renewTime: microTime(T0) }, 'b', T0)).toBe(true)
-    expect(mayHold({ holderIdentity: 'a', leaseDurationSeconds: 15 }, 'b', T0)).toBe(true)
+  it('times the claim again from every change the holder writes', () => {
+    const seen = observe(undefined, held, T0)
+    const renewed = { ...held, renewTime: microTime(T0 + 10_000) }
+    const later = observe(seen, renewed, T0 + 10_000)
+    expect(later.atMs).toBe(T0 + 10_000)
+    expect(mayHold(renewed, 'b', later, T0 + 20_000)).toBe(false)
+    expect(mayHold(renewed, 'b', observe(later, renewed, T0 + 25_000), T0 + 25_000)).toBe(true)
+  })
+
+  it('is free at once when nobody holds it', () => {
+    const free = { leaseDurationSeconds: 1, renewTime: microTime(T0) }
+    expect(mayHold(free, 'b', observe(undefined, free, T0), T0)).toBe(true)
+    const emptied = { holderIdentity: '', leaseDurationSeconds: 15, renewTime: microTime(T0) }
+    expect(mayHold(emptied, 'b', observe(undefined, emptied, T0), T0)).toBe(true)
   })
 
   it('a renewal moves renewTime and keeps acquireTime and leaseTransitions', () => {

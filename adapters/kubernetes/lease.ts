@@ -3,15 +3,16 @@
  * when, and the one attempt a candidate makes to hold it (create it, take it over, or renew it).
  *
  * The rules, as Kubernetes' leader election keeps them:
- * - the holder renews `renewTime`; the lease is free once `renewTime + leaseDurationSeconds`
- *   has passed, or when `holderIdentity` is empty (a holder that let go);
+ * - the holder renews `renewTime`; another candidate may take the lease once the record has not
+ *   changed for `leaseDurationSeconds` by the candidate's own clock, or at once when
+ *   `holderIdentity` is empty (a holder that let go);
  * - a new holder sets `acquireTime` and counts one more `leaseTransitions`; a renewal keeps both;
  * - every write carries the `resourceVersion` it read (a create has none to carry, and the server
  *   refuses a second create), so when two candidates try at once the server lets one win and
  *   answers the other 409.
  *
- * Times are compared across machines: the lease trusts that candidates' clocks agree to well
- * within a lease duration, as Lease-based heartbeats in Kubernetes do.
+ * Expiry is measured from when this candidate saw the record change, never from the times
+ * written in it: the machines' clocks need not agree, only run at about the same rate.
  */
 import { Effect } from 'effect'
 import { StoreUnavailable } from '../ports/errors.js'
@@ -57,20 +58,23 @@ export const leaseName = (key: LeaseKey): string => `${key.namespace}/${key.name
 /** The API's `MicroTime`: RFC 3339 with six fractional digits. */
 export const microTime = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, '000Z')
 
-/** When the holder's claim runs out; undefined when nobody holds the lease. */
-export function expiresAtMs(record: LeaderRecord): number | undefined {
-  if (record.holderIdentity === undefined || record.holderIdentity === '') return undefined
-  const renewed = record.renewTime === undefined ? Number.NaN : Date.parse(record.renewTime)
-  // A holder with no readable renewal time has made no claim that can be honoured.
-  if (Number.isNaN(renewed)) return Number.NEGATIVE_INFINITY
-  return renewed + (record.leaseDurationSeconds ?? 0) * 1000
+/** What a candidate last saw of the record, and when by its own clock. */
+export interface Observation {
+  /** The record's fields, compared whole: any write by the holder is a sign of life. */
+  readonly record: string
+  readonly atMs: number
 }
 
-/** Whether `identity` may write itself in as the holder at `nowMs`. */
-export function mayHold(record: LeaderRecord, identity: string, nowMs: number): boolean {
-  if (record.holderIdentity === identity) return true
-  const expires = expiresAtMs(record)
-  return expires === undefined || expires <= nowMs
+/** The observation after reading `record` at `nowMs`: the earlier one while the record is unchanged. */
+export function observe(previous: Observation | undefined, record: LeaderRecord, nowMs: number): Observation {
+  const text = JSON.stringify(RECORD_FIELDS.map((field) => record[field] ?? null))
+  return previous !== undefined && previous.record === text ? previous : { record: text, atMs: nowMs }
+}
+
+/** Whether `identity` may write itself in as the holder at `nowMs`, having observed the record as `observation`. */
+export function mayHold(record: LeaderRecord, identity: string, observation: Observation, nowMs: number): boolean {
+  if (record.holderIdentity === undefined || record.holderIdentity === '' || record.holderIdentity === identity) return true
+  return observation.atMs + (record.leaseDurationSeconds ?? 0) * 1000 <= nowMs
 }
 
 /** The record that makes `identity` the holder at `nowMs`: a renewal when it holds the lease already, else a takeover. */
@@ -164,10 +168,16 @@ export function leaseLock(transport: Transport, key: LeaseKey): LeaseLock {
     return response.status === 200 ? decoded('reading', response.body) : Effect.fail(refused('reading', response))
   })
 
+  /** What this candidate last saw of the lease: the holder's claim is timed from there. */
+  let observation: Observation | undefined
+
   const tryToHold: LeaseLock['tryToHold'] = (identity, nowMs, leaseDurationSeconds) =>
     Effect.gen(function* () {
       const current = yield* read
-      if (current !== undefined && !mayHold(current.record, identity, nowMs)) return { _tag: 'HeldByAnother', holder: current.record.holderIdentity } as const
+      if (current !== undefined) {
+        observation = observe(observation, current.record, nowMs)
+        if (!mayHold(current.record, identity, observation, nowMs)) return { _tag: 'HeldByAnother', holder: current.record.holderIdentity } as const
+      }
       const written = yield* write(current, holdingRecord(current?.record, identity, nowMs, leaseDurationSeconds))
       return written === 'Conflict' ? ({ _tag: 'HeldByAnother', holder: undefined } as const) : ({ _tag: 'Holding', lease: written } as const)
     })

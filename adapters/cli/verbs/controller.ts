@@ -166,11 +166,21 @@ export const controller: Command = {
   summary: 'Run the Job controller and the local pod runtime until stopped.',
   usage: 'controller [--store STORE] [--metrics-port PORT] [flags]',
   description:
-    'Watches the store and runs its Jobs: the controller creates their pods, the local process runtime runs them. ' +
+    'Watches the store and runs its Jobs: the controller creates their pods, the local process runtime runs them ' +
+    "(on Kubernetes the cluster's kubelets do, or this machine as a node with --run-pods). " +
     'Use it with a persistent store (file:DIR or kube) and the other commands in another terminal; on a file store it records ' +
     'the pods\' output in DIR/pod-logs for jobctl logs. SIGTERM or SIGINT stop it ' +
     "gracefully: the runtime stops its containers (SIGTERM, then SIGKILL after the pods' grace period) and the process exits 0.",
-  examples: ['# Run the controller on the default file store, metrics on port 9090', 'jobctl controller --metrics-port 9090'],
+  examples: [
+    '# Run the controller on the default file store, metrics on port 9090',
+    'jobctl controller --metrics-port 9090',
+    '',
+    '# Beside a cluster\'s own controller: run the Jobs with spec.managedBy job-reconciler.io/controller',
+    'jobctl controller --store kube',
+    '',
+    '# Be the Job controller and the only node of an API server that has neither',
+    'jobctl controller --store kube --controller-name kubernetes.io/job-controller --run-pods',
+  ],
   flags: [
     { name: 'metrics-port', kind: 'string', placeholder: 'PORT', help: 'Serve Prometheus metrics on this port (0: any free port; default: none)' },
     { name: 'metrics-address', kind: 'string', placeholder: 'HOST', help: 'The address metrics listen on', defaultValue: '127.0.0.1' },

@@ -6,7 +6,6 @@
  */
 import { Effect, Either, Fiber, Stream } from 'effect'
 import type { Scope } from 'effect'
-import { createServer, Socket, type Server } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderFieldError } from '../../core/model/fieldErrors.js'
 import type { Job, Pod } from '../../core/model/types.js'
@@ -14,6 +13,7 @@ import { TRACKING_FINALIZER } from '../../core/model/wellKnown.js'
 import type { JobStoreService, WatchEvent } from '../ports/JobStore.js'
 import type { ControlPlane } from './testing/controlPlane.js'
 import { startControlPlane } from './testing/controlPlane.js'
+import { tcpProxy } from './testing/tcpProxy.js'
 import * as KubernetesStore from './KubernetesStore.js'
 
 let plane: ControlPlane
@@ -355,37 +355,3 @@ describe('KubernetesStore: watches', () => {
       }),
     ))
 })
-
-/** A TCP proxy to the API server whose connections the test can cut. */
-async function tcpProxy(targetPort: string): Promise<{ port: number; dropAll: () => void; connections: () => number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>()
-  let count = 0
-  const server: Server = createServer((client) => {
-    count++
-    const upstream = new Socket()
-    upstream.connect(Number(targetPort), '127.0.0.1')
-    client.pipe(upstream).pipe(client)
-    for (const s of [client, upstream]) {
-      sockets.add(s)
-      s.on('error', () => undefined)
-      s.on('close', () => {
-        sockets.delete(s)
-        client.destroy()
-        upstream.destroy()
-      })
-    }
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as { port: number }).port,
-    dropAll: () => {
-      for (const s of sockets) s.destroy()
-    },
-    connections: () => count,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      }),
-  }
-}

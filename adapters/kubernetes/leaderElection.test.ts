@@ -6,7 +6,6 @@
 import { Cause, Clock, Effect, Exit, Fiber, Logger, LogLevel } from 'effect'
 import type { Duration } from 'effect'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer, connect as connectTcp, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -17,6 +16,7 @@ import { leaseLock, microTime } from './lease.js'
 import * as LeaderElection from './leaderElection.js'
 import type { ControlPlane } from './testing/controlPlane.js'
 import { startControlPlane } from './testing/controlPlane.js'
+import { tcpProxy } from './testing/tcpProxy.js'
 
 const NAMESPACE = 'default'
 
@@ -185,7 +185,7 @@ describe('LeaderElection', () => {
     const throughProxy = { server: `https://127.0.0.1:${proxy.port}`, caPath: plane.caPath, token: plane.token }
     const a = candidate('unreachable', 'a', STEADY, throughProxy)
     await leads(a)
-    proxy.cut()
+    void proxy.close()
     const failure = failureOf(await a.exit)
     expect(failure).toMatchObject({ _tag: 'Some', value: { _tag: 'LeaderElectionLost', lease: 'default/unreachable' } })
     expect((failure as { value: { reason: string } }).value.reason).toMatch(/^was not renewed within 4s: /)
@@ -235,31 +235,3 @@ describe('LeaderElection defaults', () => {
     expect(one).not.toBe(two)
   })
 })
-
-/** A TCP proxy to the API server whose connections can be cut, as a network failure would. */
-async function tcpProxy(targetPort: string): Promise<{ readonly port: number; readonly cut: () => void }> {
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((client) => {
-    const upstream = connectTcp(Number(targetPort), '127.0.0.1')
-    for (const socket of [client, upstream]) {
-      sockets.add(socket)
-      socket.on('error', () => undefined)
-      socket.on('close', () => {
-        sockets.delete(socket)
-        client.destroy()
-        upstream.destroy()
-      })
-    }
-    client.pipe(upstream).pipe(client)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  return {
-    port,
-    cut: () => {
-      server.close()
-      for (const socket of sockets) socket.destroy()
-    },
-  }
-}

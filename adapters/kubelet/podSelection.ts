@@ -7,12 +7,16 @@ import { isManagedBy } from '../../core/reconcile/reconcile.js'
 import type { Pod } from '../../core/model/types.js'
 import type { JobStoreService } from '../ports/JobStore.js'
 
+/** Jobs whose answer is remembered at once: far more than run at a time on one machine. */
+const MAX_REMEMBERED_JOBS = 10_000
+
 /**
  * A `takesPod` for `ProcessRuntime`: the pod's controlling owner is a Job (same uid) whose
  * `spec.managedBy` is `controllerName`. Jobs are looked up once per uid (through a passing
  * outage, for ten seconds); a Job that is gone declines the pod.
  */
 export function podsOfJobsManagedBy(store: JobStoreService, controllerName: string): (pod: Pod) => Effect.Effect<boolean> {
+  /** Per Job uid; forgotten wholesale when full, so a long-lived node does not grow with every Job it has seen. */
   const decided = new Map<string, boolean>()
   return (pod) => {
     const owner = pod.metadata.ownerReferences?.find((ref) => ref.controller === true)
@@ -22,6 +26,7 @@ export function podsOfJobsManagedBy(store: JobStoreService, controllerName: stri
     return store.getJob({ namespace: pod.metadata.namespace ?? 'default', name: owner.name }).pipe(
       Effect.map((job) => {
         const takes = job.metadata.uid === owner.uid && isManagedBy(job, controllerName)
+        if (decided.size >= MAX_REMEMBERED_JOBS) decided.clear()
         decided.set(owner.uid, takes)
         return takes
       }),

@@ -3,6 +3,7 @@
  * final delete must not be lost to a passing store outage.
  */
 import { Effect, Schedule } from 'effect'
+import { retryAfterFailure } from '../runtime/retry.js'
 import type { Invalid, NotFound } from '../ports/errors.js'
 import type { JobStoreService, ObjectKey } from '../ports/JobStore.js'
 import type { Pod, PodStatus } from '../../core/model/types.js'
@@ -25,7 +26,7 @@ export function writePodStatus(
         ? Effect.logWarning(`pod runtime: writing the status of pod ${key.namespace}/${key.name} failed, retrying: ${error.message}`)
         : Effect.void,
     ),
-    Effect.retry({ schedule: retrySchedule, while: (error) => error._tag === 'StoreUnavailable' || error._tag === 'Conflict' }),
+    (attempt) => retryAfterFailure(attempt, { schedule: retrySchedule, while: (error) => error._tag === 'StoreUnavailable' || error._tag === 'Conflict' }),
     Effect.catchTags({
       StoreUnavailable: (error) => Effect.die(error),
       Conflict: (error) => Effect.die(error),
@@ -42,7 +43,7 @@ export function deletePodNow(store: JobStoreService, key: ObjectKey, uid: string
   return store
     .deletePod(key, { gracePeriodSeconds: 0, ...(uid !== undefined ? { preconditionUid: uid } : {}) })
     .pipe(
-      Effect.retry({ schedule: retrySchedule, while: (error) => error._tag === 'StoreUnavailable' }),
+      (attempt) => retryAfterFailure(attempt, { schedule: retrySchedule, while: (error) => error._tag === 'StoreUnavailable' }),
       Effect.catchAll((error) =>
         error._tag === 'NotFound' || error._tag === 'Conflict'
           ? Effect.void

@@ -8,21 +8,7 @@
  * A `PodScript` makes it automatic (timed with effect's `Clock`, so hours pass in
  * milliseconds under `TestClock`); the `ScriptedRuntime` controls drive it by hand.
  */
-import {
-  Clock,
-  Context,
-  Data,
-  Deferred,
-  Duration,
-  Effect,
-  Either,
-  Fiber,
-  FiberMap,
-  Layer,
-  Option,
-  Stream,
-  SubscriptionRef,
-} from 'effect'
+import { Clock, Context, Data, Deferred, Duration, Effect, Either, Exit, Fiber, FiberId, FiberMap, Layer } from 'effect'
 import { NotFound, type Invalid } from '../ports/errors.js'
 import { JobStore, type JobStoreService, type ObjectKey } from '../ports/JobStore.js'
 import { PodRuntime, type PodRuntimeService } from '../ports/PodRuntime.js'
@@ -48,6 +34,7 @@ import {
   SIGTERM_EXIT_CODE,
 } from '../kubelet/podStatus.js'
 import { deletePodNow, writePodStatus } from '../kubelet/podWrites.js'
+import { Signal } from '../runtime/signal.js'
 
 // ---------------------------------------------------------------------------------------
 // Scripts
@@ -189,18 +176,29 @@ interface Tracked {
   /** The latest version seen in the store. */
   latest: Pod
   /** What this runtime last wrote. */
-  readonly status: SubscriptionRef.SubscriptionRef<PodStatus>
-  readonly lock: Effect.Semaphore
+  status: PodStatus
+  /** Fibers waiting for a status (see `awaitStatus`); created by the first one. */
+  statusWaiters: Set<StatusWaiter> | undefined
+  /** A step (`apply`) holds the pod: steps on one pod never interleave. */
+  locked: boolean
+  /** Wakes the steps waiting for the pod. */
+  readonly unlocked: Signal
   readonly index: number | undefined
   readonly attempt: number
   plan: PodPlan
   readonly logs: Map<string, string>
-  readonly deletionRequested: Deferred.Deferred<void>
+  deletionRequested: boolean
   /**
    * When things happened, by the runtime's `Clock`: the plan's delays count from these, so a
    * test that moves a `TestClock` right after seeing a change never outruns the plan.
    */
   readonly times: { bound: number; started: number; changed: number }
+}
+
+/** A fiber waiting for the first status, from now on, that satisfies `predicate`. */
+interface StatusWaiter {
+  readonly predicate: (status: PodStatus) => boolean
+  readonly found: Deferred.Deferred<PodStatus>
 }
 
 type Transition = (status: PodStatus, now: string, pod: Pod) => Either.Either<PodStatus, string>
@@ -227,7 +225,8 @@ function isOlder(candidate: Pod, than: Pod): boolean {
   const a = candidate.metadata.resourceVersion
   const b = than.metadata.resourceVersion
   if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false
-  return BigInt(a) < BigInt(b)
+  // Numbers are exact up to 15 digits; BigInt (slower, and garbage) only beyond.
+  return a.length <= 15 && b.length <= 15 ? Number(a) < Number(b) : BigInt(a) < BigInt(b)
 }
 
 function mapContainers(status: PodStatus, f: (c: ContainerStatus) => ContainerStatus): PodStatus {
@@ -427,9 +426,10 @@ export function make(
     const tracked = new Map<string, Tracked>()
     const attempts = new Map<string, number>()
     // The view is one Map updated in place (copying it per event made a Job's lifetime
-    // quadratic in its pods); every update is published so that waiters look again.
+    // quadratic in its pods); every update wakes the waiters so that they look again.
+    // Every event of every pod updates it: plain state and a `Signal`, no effect per update.
     const viewPods = new Map<string, Pod>()
-    const view = yield* SubscriptionRef.make<ReadonlyMap<string, Pod>>(viewPods)
+    const viewChanged = new Signal()
     let running = false
 
     const notFound = (key: ObjectKey) => new NotFound({ kind: 'Pod', namespace: key.namespace, name: key.name })
@@ -441,39 +441,80 @@ export function make(
       })
 
     /** Records a version of a tracked pod in the view, unless it is older than the one there. */
-    const observe = (pod: Pod): Effect.Effect<void> =>
+    const observe = (pod: Pod): void => {
+      const k = keyString(podKey(pod))
+      const known = viewPods.get(k)
+      if (!tracked.has(k) || (known !== undefined && isOlder(pod, known))) return
+      viewPods.set(k, pod)
+      viewChanged.notify()
+    }
+
+    const forget = (k: string): void => {
+      if (viewPods.delete(k)) viewChanged.notify()
+    }
+
+    /** Records what the runtime wrote, and hands it to the waiters it satisfies. */
+    const setStatus = (pod: Tracked, status: PodStatus): void => {
+      pod.status = status
+      if (pod.statusWaiters === undefined) return
+      for (const waiter of [...pod.statusWaiters]) {
+        if (!waiter.predicate(status)) continue
+        pod.statusWaiters.delete(waiter)
+        Deferred.unsafeDone(waiter.found, Exit.succeed(status))
+      }
+    }
+
+    /** Waits until the pod's own status satisfies `predicate` (now, or the first status written after). */
+    const awaitStatus = (pod: Tracked, predicate: (status: PodStatus) => boolean): Effect.Effect<PodStatus> =>
       Effect.suspend(() => {
-        const k = keyString(podKey(pod))
-        const known = viewPods.get(k)
-        if (!tracked.has(k) || (known !== undefined && isOlder(pod, known))) return Effect.void
-        viewPods.set(k, pod)
-        return SubscriptionRef.set(view, viewPods)
+        if (predicate(pod.status)) return Effect.succeed(pod.status)
+        const waiter: StatusWaiter = { predicate, found: Deferred.unsafeMake(FiberId.none) }
+        const waiters = (pod.statusWaiters ??= new Set())
+        waiters.add(waiter)
+        return Effect.ensuring(
+          Deferred.await(waiter.found),
+          Effect.sync(() => waiters.delete(waiter)),
+        )
       })
 
-    const forget = (k: string): Effect.Effect<void> =>
-      Effect.suspend(() => (viewPods.delete(k) ? SubscriptionRef.set(view, viewPods) : Effect.void))
+    const lock = (pod: Tracked): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (!pod.locked) {
+          pod.locked = true
+          return Effect.void
+        }
+        return Effect.zipRight(pod.unlocked.wait(), lock(pod))
+      })
+
+    const unlock = (pod: Tracked): Effect.Effect<void> =>
+      Effect.sync(() => {
+        pod.locked = false
+        pod.unlocked.notify()
+      })
+
+    /** Runs `step` holding the pod (a mutex without a semaphore per pod). */
+    const holding = <A, E>(pod: Tracked, step: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      Effect.uninterruptibleMask((restore) => Effect.zipRight(restore(lock(pod)), Effect.ensuring(restore(step), unlock(pod))))
 
     /** Applies a step to a pod's status and writes it. */
     const apply = (key: ObjectKey, action: string, transition: Transition): Effect.Effect<Pod, ScriptedRuntimeError> =>
       Effect.flatMap(lookup(key), (pod) =>
-        pod.lock.withPermits(1)(
-          Effect.gen(function* () {
-            const nowMs = yield* Clock.currentTimeMillis
-            const t = formatTime(nowMs)
-            const current = yield* SubscriptionRef.get(pod.status)
-            const next = transition(current, t, pod.latest)
+        holding(
+          pod,
+          Effect.flatMap(Clock.currentTimeMillis, (nowMs): Effect.Effect<Pod, ScriptedRuntimeError> => {
+            const current = pod.status
+            const next = transition(current, formatTime(nowMs), pod.latest)
             if (Either.isLeft(next)) {
-              return yield* Effect.fail(
-                new InvalidTransition({ namespace: key.namespace, name: key.name, action, reason: next.left }),
-              )
+              return Effect.fail(new InvalidTransition({ namespace: key.namespace, name: key.name, action, reason: next.left }))
             }
-            const written = yield* writePodStatus(store, key, withForeignConditions(next.right, pod.latest))
-            if (!isOlder(written, pod.latest)) pod.latest = written
-            pod.times.changed = nowMs
-            if (!isStarted(current) && isStarted(next.right)) pod.times.started = nowMs
-            yield* SubscriptionRef.set(pod.status, next.right)
-            yield* observe(written)
-            return written
+            return Effect.map(writePodStatus(store, key, withForeignConditions(next.right, pod.latest)), (written) => {
+              if (!isOlder(written, pod.latest)) pod.latest = written
+              pod.times.changed = nowMs
+              if (!isStarted(current) && isStarted(next.right)) pod.times.started = nowMs
+              setStatus(pod, next.right)
+              observe(written)
+              return written
+            })
           }),
         ),
       )
@@ -494,19 +535,11 @@ export function make(
             new InvalidTransition({ namespace: key.namespace, name: key.name, action: 'finish the termination of', reason: 'it is not being deleted' }),
           )
         }
-        const status = yield* SubscriptionRef.get(pod.status)
-        if (!isTerminalPhase(status.phase)) {
+        if (!isTerminalPhase(pod.status.phase)) {
           yield* apply(key, 'finish the termination of', finishTransition(options?.exitCode ?? SIGTERM_EXIT_CODE))
         }
         yield* deletePodNow(store, key, pod.uid)
       })
-
-    /** Waits until the pod's own status satisfies `predicate`. */
-    const awaitStatus = (pod: Tracked, predicate: (status: PodStatus) => boolean): Effect.Effect<PodStatus> =>
-      Effect.flatMap(SubscriptionRef.get(pod.status), (current) =>
-        // Most waits are already over: skip the subscription (it costs a PubSub per pod).
-        predicate(current) ? Effect.succeed(current) : pod.status.changes.pipe(Stream.filter(predicate), Stream.runHead, Effect.flatMap(Effect.orDie)),
-      )
 
     /** Sleeps until `delay` after `fromMs`; at once when that time has passed. */
     const sleepUntil = (fromMs: number, delay: Duration.DurationInput) =>
@@ -567,94 +600,97 @@ export function make(
           tracked.delete(k)
           yield* FiberMap.remove(automations, pod.uid)
           yield* FiberMap.remove(terminations, pod.uid)
-          yield* forget(k)
+          forget(k)
         })
 
       /** A deletion: the plan stops; the pod ends at once unless the plan holds it. */
       const terminate = (pod: Tracked): Effect.Effect<void> =>
         Effect.gen(function* () {
           yield* FiberMap.remove(automations, pod.uid)
-          const status = yield* SubscriptionRef.get(pod.status)
-          if (pod.plan.holdTermination === true && !isTerminalPhase(status.phase)) return
+          if (pod.plan.holdTermination === true && !isTerminalPhase(pod.status.phase)) return
           yield* Effect.ignore(finishTermination(pod.key))
         })
 
-      const bind = (pod: Pod): Effect.Effect<void> =>
-        Effect.gen(function* () {
-          const key = podKey(pod)
-          const bound = yield* Effect.either(store.bindPod(key, SCRIPTED_NODE_NAME))
-          if (Either.isLeft(bound)) {
-            if (bound.left._tag !== 'NotFound' && bound.left._tag !== 'Conflict') {
-              yield* Effect.logWarning(`scripted runtime: binding pod ${keyString(key)} failed: ${bound.left.message}`)
-            }
-            return
-          }
-          const latest = bound.right
-          const group = attemptGroup(latest)
-          const attempt = attempts.get(group) ?? 0
-          attempts.set(group, attempt + 1)
-          const index = indexOf(latest)
-          const boundMs = yield* Clock.currentTimeMillis
-          const t = formatTime(boundMs)
-          const mine: Tracked = {
-            key,
-            uid: latest.metadata.uid ?? '',
-            latest,
-            status: yield* SubscriptionRef.make(initialStatus(latest, t)),
-            lock: yield* Effect.makeSemaphore(1),
-            index,
-            attempt,
-            plan: script({ pod: latest, index, attempt, restartCount: 0 }),
-            logs: new Map(),
-            deletionRequested: yield* Deferred.make<void>(),
-            times: { bound: boundMs, started: boundMs, changed: boundMs },
-          }
-          tracked.set(keyString(key), mine)
-          yield* observe(latest)
-          const written = yield* Effect.either(apply(key, 'bind', (s) => Either.right(s)))
-          if (Either.isLeft(written)) return
-          yield* FiberMap.run(automations, mine.uid, automate(mine))
-          if (written.right.metadata.deletionTimestamp !== undefined) {
-            yield* FiberMap.run(terminations, mine.uid, terminate(mine), { onlyIfMissing: true })
-          }
-        })
+      const runTermination = (pod: Tracked): Effect.Effect<void> =>
+        Effect.asVoid(FiberMap.run(terminations, pod.uid, terminate(pod), { onlyIfMissing: true }))
 
+      /** Starts following a pod this runtime just bound: its first status, then its plan in a fiber of its own. */
+      const track = (key: ObjectKey, latest: Pod, boundMs: number): Effect.Effect<void> => {
+        const group = attemptGroup(latest)
+        const attempt = attempts.get(group) ?? 0
+        attempts.set(group, attempt + 1)
+        const index = indexOf(latest)
+        const mine: Tracked = {
+          key,
+          uid: latest.metadata.uid ?? '',
+          latest,
+          status: initialStatus(latest, formatTime(boundMs)),
+          statusWaiters: undefined,
+          locked: false,
+          unlocked: new Signal(),
+          index,
+          attempt,
+          plan: script({ pod: latest, index, attempt, restartCount: 0 }),
+          logs: new Map(),
+          deletionRequested: false,
+          times: { bound: boundMs, started: boundMs, changed: boundMs },
+        }
+        tracked.set(keyString(key), mine)
+        observe(latest)
+        return Effect.matchEffect(apply(key, 'bind', (s) => Either.right(s)), {
+          onFailure: () => Effect.void,
+          onSuccess: (written) => {
+            const automation = Effect.asVoid(FiberMap.run(automations, mine.uid, automate(mine)))
+            return written.metadata.deletionTimestamp === undefined ? automation : Effect.zipRight(automation, runTermination(mine))
+          },
+        })
+      }
+
+      const bind = (pod: Pod): Effect.Effect<void> => {
+        const key = podKey(pod)
+        return Effect.matchEffect(store.bindPod(key, SCRIPTED_NODE_NAME), {
+          onFailure: (error) =>
+            error._tag === 'NotFound' || error._tag === 'Conflict'
+              ? Effect.void
+              : Effect.logWarning(`scripted runtime: binding pod ${keyString(key)} failed: ${error.message}`),
+          onSuccess: (latest) => Effect.flatMap(Clock.currentTimeMillis, (boundMs) => track(key, latest, boundMs)),
+        })
+      }
+
+      // Every change of every pod comes here: plain code, an effect only for what must wait.
       const changed = (pod: Pod): Effect.Effect<void> =>
-        Effect.gen(function* () {
+        Effect.suspend(() => {
           const k = keyString(podKey(pod))
           const mine = tracked.get(k)
-          if (mine !== undefined && mine.uid !== pod.metadata.uid) yield* drop(k, mine)
-          else if (mine !== undefined) {
+          if (mine !== undefined && mine.uid === pod.metadata.uid) {
             if (!isOlder(pod, mine.latest)) mine.latest = pod
-            yield* observe(pod)
-            if (pod.metadata.deletionTimestamp !== undefined && !(yield* Deferred.isDone(mine.deletionRequested))) {
-              yield* Deferred.succeed(mine.deletionRequested, undefined)
-              yield* FiberMap.run(terminations, mine.uid, terminate(mine), { onlyIfMissing: true })
-            }
-            return
+            observe(pod)
+            if (pod.metadata.deletionTimestamp === undefined || mine.deletionRequested) return Effect.void
+            mine.deletionRequested = true
+            return runTermination(mine)
           }
-          if (isUnboundAndRunnable(pod)) yield* bind(pod)
+          const takeIt = isUnboundAndRunnable(pod) ? bind(pod) : Effect.void
+          return mine === undefined ? takeIt : Effect.zipRight(drop(k, mine), takeIt)
         })
 
-      const handle = (event: PodEvent): Effect.Effect<void> =>
-        Effect.gen(function* () {
-          switch (event._tag) {
-            case 'Listed': {
+      const handle = (event: PodEvent): Effect.Effect<void> => {
+        switch (event._tag) {
+          case 'Listed':
+            return Effect.gen(function* () {
               const present = new Set(event.pods.map((p) => keyString(podKey(p))))
               for (const [k, pod] of tracked) if (!present.has(k)) yield* drop(k, pod)
               for (const pod of event.pods) yield* changed(pod)
-              return
-            }
-            case 'Changed':
-              return yield* changed(event.pod)
-            case 'Deleted': {
+            })
+          case 'Changed':
+            return changed(event.pod)
+          case 'Deleted':
+            return Effect.suspend(() => {
               const k = keyString(podKey(event.pod))
               const mine = tracked.get(k)
-              if (mine !== undefined && mine.uid === event.pod.metadata.uid) yield* drop(k, mine)
-              return
-            }
-          }
-        })
+              return mine !== undefined && mine.uid === event.pod.metadata.uid ? drop(k, mine) : Effect.void
+            })
+        }
+      }
 
       yield* Effect.forkScoped(followPods(store, handle))
     })
@@ -662,22 +698,15 @@ export function make(
     const logs: PodRuntimeService['logs'] = (key, options) =>
       Effect.map(lookup(key), (pod) => pod.logs.get(options?.container ?? pod.latest.spec.containers[0]?.name ?? '') ?? '')
 
-    const pods = Effect.map(SubscriptionRef.get(view), (m) => [...m.values()])
+    const pods = Effect.sync((): ReadonlyArray<Pod> => [...viewPods.values()])
 
     const awaitPods: ScriptedRuntimeService['awaitPods'] = (predicate) =>
-      view.changes.pipe(
-        Stream.map((m) => [...m.values()] as ReadonlyArray<Pod>),
-        Stream.filter(predicate),
-        Stream.runHead,
-        Effect.flatMap(Effect.orDie),
-      )
+      viewChanged.until(() => {
+        const current: ReadonlyArray<Pod> = [...viewPods.values()]
+        return predicate(current) ? current : undefined
+      })
 
-    const awaitPod: ScriptedRuntimeService['awaitPod'] = (predicate) =>
-      view.changes.pipe(
-        Stream.filterMap((m) => Option.fromNullable([...m.values()].find(predicate))),
-        Stream.runHead,
-        Effect.flatMap(Effect.orDie),
-      )
+    const awaitPod: ScriptedRuntimeService['awaitPod'] = (predicate) => viewChanged.until(() => [...viewPods.values()].find(predicate))
 
     const controls: ScriptedRuntimeService = {
       pods,

@@ -90,15 +90,18 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
         }
       })
 
+    // Every write to every pod comes here (several per pod): the cache indexes and the
+    // bookkeeping are plain code, and the only effects are the queue's.
     const onPodChange = (change: CacheChange<Pod>): Effect.Effect<void> =>
-      Effect.gen(function* () {
+      Effect.suspend(() => {
         const { key, previous, current } = change
         const namespace = parseObjectKey(key).namespace
         if (previous !== undefined) unindexPod(key, previous)
         if (current !== undefined) indexPod(key, current)
         observeForExpectations(namespace, previous, current)
         countTrackedTerminations(previous, current)
-        for (const jobKey of jobsInterestedIn(namespace, previous, current)) yield* queue.addAfter(jobKey, eventBatchMs)
+        const wakeUps: Array<Effect.Effect<void>> = []
+        for (const jobKey of jobsInterestedIn(namespace, previous, current)) wakeUps.push(queue.addAfter(jobKey, eventBatchMs))
         const owner = controllerRefOf(current ?? previous!)
         if (owner?.kind === 'Job') {
           // The garbage collector looks again when the owner is gone, or is being deleted
@@ -106,10 +109,11 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
           const ownerKey = jobKeyByUid.get(owner.uid)
           const ownerJob = ownerKey === undefined ? undefined : jobs.get(ownerKey)
           if (ownerJob === undefined || ownerJob.metadata.deletionTimestamp !== undefined) {
-            yield* queue.add(gcKey(`${namespace}/${owner.name}`, owner.uid))
+            wakeUps.push(queue.add(gcKey(`${namespace}/${owner.name}`, owner.uid)))
           }
         }
-        if (current !== undefined && owner === undefined && hasTrackingFinalizer(current)) yield* queue.add(ORPHAN_PREFIX + key)
+        if (current !== undefined && owner === undefined && hasTrackingFinalizer(current)) wakeUps.push(queue.add(ORPHAN_PREFIX + key))
+        return inOrder(wakeUps)
       })
 
     const unindexPod = (key: string, pod: Pod) => {
@@ -289,6 +293,13 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
     yield* Effect.logDebug(`job controller started with ${workers} workers`)
     return { metrics, pendingWork: queue.size }
   })
+
+/** The effects one after the other; no step at all for none or one. */
+function inOrder(effects: ReadonlyArray<Effect.Effect<void>>): Effect.Effect<void> {
+  if (effects.length === 0) return Effect.void
+  if (effects.length === 1) return effects[0]!
+  return Effect.all(effects, { discard: true })
+}
 
 /** Keeps whichever copy of the Job is newer, so a slower watch never rolls the cache back. */
 function newest(cached: Job | undefined, written: Job): Job {

@@ -1,4 +1,4 @@
-import { Clock, Effect, Fiber, Queue } from 'effect'
+import { Effect, Fiber, Queue } from 'effect'
 
 /** Per-key retry delays after errors (R161): 1 s doubling to 60 s. */
 export interface RetrySettings {
@@ -42,20 +42,27 @@ export const makeWorkQueue = (retry: RetrySettings = upstreamRetry): Effect.Effe
         return processing.has(key) ? Effect.void : Queue.offer(ready, key).pipe(Effect.asVoid)
       })
 
+    const startTimer = (key: string, delayMs: number, dueMs: number): Effect.Effect<void> =>
+      Effect.flatMap(
+        Effect.sleep(delayMs).pipe(
+          Effect.zipRight(Effect.sync(() => timers.delete(key))),
+          Effect.zipRight(add(key)),
+          Effect.forkDaemon,
+        ),
+        (fiber) => Effect.sync(() => void timers.set(key, { dueMs, fiber })),
+      )
+
+    // Every pod event wakes its Job through here, and nearly always finds it due earlier
+    // already: that check is plain code, with no effect step beyond reading the clock.
     const addAfter = (key: string, delayMs: number): Effect.Effect<void> =>
       delayMs <= 0
         ? add(key)
-        : Effect.gen(function* () {
-            const dueMs = (yield* Clock.currentTimeMillis) + delayMs
+        : Effect.clockWith((clock) => {
+            const dueMs = clock.unsafeCurrentTimeMillis() + delayMs
             const pending = timers.get(key)
-            if (pending !== undefined && pending.dueMs <= dueMs) return
-            if (pending !== undefined) yield* Fiber.interrupt(pending.fiber)
-            const fiber = yield* Effect.sleep(delayMs).pipe(
-              Effect.zipRight(Effect.sync(() => timers.delete(key))),
-              Effect.zipRight(add(key)),
-              Effect.forkDaemon,
-            )
-            timers.set(key, { dueMs, fiber })
+            if (pending === undefined) return startTimer(key, delayMs, dueMs)
+            if (pending.dueMs <= dueMs) return Effect.void
+            return Effect.zipRight(Fiber.interrupt(pending.fiber), startTimer(key, delayMs, dueMs))
           })
 
     const addRateLimited = (key: string): Effect.Effect<void> =>

@@ -14,11 +14,13 @@
  * generated names from effect's `Random`, uids from `crypto.randomUUID`.
  */
 import { randomUUID } from 'node:crypto'
-import { Clock, Effect, Either, Layer } from 'effect'
+import { Effect, Either, Layer, Schedule } from 'effect'
 import type { Job, ObjectMeta, Pod } from '../../core/model/types.js'
 import { AlreadyExists, NotFound } from '../ports/errors.js'
 import type { ResourceKind } from '../ports/errors.js'
 import { JobStore } from '../ports/JobStore.js'
+import { withNowMs } from '../runtime/clock.js'
+import { retryAfterFailure } from '../runtime/retry.js'
 import type { JobStoreService, ListOptions, ListResult, ObjectKey } from '../ports/JobStore.js'
 import { EventLog } from '../store-kit/eventLog.js'
 import * as JobWrites from '../store-kit/jobWrites.js'
@@ -93,16 +95,14 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       key: ObjectKey,
       decide: (stored: A, nowMs: number) => Either.Either<Write<A>, E>,
     ): Effect.Effect<A, NotFound | E> =>
-      Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
-        Effect.suspend((): Effect.Effect<A, NotFound | E> => {
-          const stored = kind.table.get(key.namespace, key.name)
-          if (stored === undefined) return Effect.fail(notFound(kind.name, key))
-          return Either.match(decide(stored, nowMs), {
-            onLeft: (error) => Effect.fail(error),
-            onRight: (write) => Effect.succeed(commit(kind, write)),
-          })
-        }),
-      )
+      withNowMs((nowMs): Effect.Effect<A, NotFound | E> => {
+        const stored = kind.table.get(key.namespace, key.name)
+        if (stored === undefined) return Effect.fail(notFound(kind.name, key))
+        return Either.match(decide(stored, nowMs), {
+          onLeft: (error) => Effect.fail(error),
+          onRight: (write) => Effect.succeed(commit(kind, write)),
+        })
+      })
 
     /**
      * Stores the object `create` makes, unless one with its name exists. With a `prefix` (the
@@ -114,10 +114,9 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       prefix: string | undefined,
       create: (generatedName: string | undefined, nowMs: number) => Either.Either<A, E>,
     ): Effect.Effect<A, AlreadyExists | E> => {
-      const attempt = Effect.gen(function* () {
-        const generatedName = prefix === undefined ? undefined : yield* generateName(prefix)
-        const nowMs = yield* Clock.currentTimeMillis
-        return yield* Effect.suspend((): Effect.Effect<A, AlreadyExists | E> => {
+      const name: Effect.Effect<string | undefined> = prefix === undefined ? Effect.succeed(undefined) : generateName(prefix)
+      const attempt = Effect.flatMap(name, (generatedName) =>
+        withNowMs((nowMs): Effect.Effect<A, AlreadyExists | E> => {
           const created = create(generatedName, nowMs)
           if (Either.isLeft(created)) return Effect.fail(created.left)
           const object = created.right
@@ -127,11 +126,11 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
             return Effect.fail(new AlreadyExists({ kind: kind.name, namespace, name: objectName }))
           }
           return Effect.succeed(commit(kind, put(object)))
-        })
-      })
+        }),
+      )
       if (prefix === undefined) return attempt
-      return Effect.retry(attempt, {
-        times: GENERATED_NAME_ATTEMPTS - 1,
+      return retryAfterFailure(attempt, {
+        schedule: Schedule.recurs(GENERATED_NAME_ATTEMPTS - 1),
         while: (error: AlreadyExists | E) => error instanceof AlreadyExists,
       })
     }
@@ -166,12 +165,11 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       watchPods: (options) => pods.hub.watch(options),
 
       recordEvent: (event) =>
-        Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
-          Effect.sync(() => {
-            version += 1
-            events.record(event, nowMs)
-          }),
-        ),
+        withNowMs((nowMs) => {
+          version += 1
+          events.record(event, nowMs)
+          return Effect.void
+        }),
       listEvents: (options) => Effect.sync(() => events.list(options.namespace, options.involvedObjectName)),
     }
     return service

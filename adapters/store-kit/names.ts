@@ -1,4 +1,4 @@
-import { Effect, Random } from 'effect'
+import { Effect } from 'effect'
 import { MAX_GENERATE_NAME_PREFIX } from '../../core/model/wellKnown.js'
 
 /**
@@ -22,10 +22,13 @@ export const GENERATED_NAME_ATTEMPTS = 8
  * can seed it).
  */
 export function generateName(prefix: string): Effect.Effect<string> {
-  const draw = Random.nextIntBetween(0, GENERATED_NAME_ALPHABET.length)
-  return Effect.map(Effect.replicateEffect(draw, GENERATED_SUFFIX_LENGTH), (picks) =>
-    prefix.slice(0, MAX_GENERATE_NAME_PREFIX) + picks.map((i) => GENERATED_NAME_ALPHABET.charAt(i)).join(''),
-  )
+  return Effect.randomWith((random) => {
+    const draw = random.nextIntBetween(0, GENERATED_NAME_ALPHABET.length)
+    // The draws one after the other, with no collection to build: a name per created pod.
+    const drawFrom = (name: string, left: number): Effect.Effect<string> =>
+      left === 0 ? Effect.succeed(name) : Effect.flatMap(draw, (i) => drawFrom(name + GENERATED_NAME_ALPHABET.charAt(i), left - 1))
+    return drawFrom(prefix.slice(0, MAX_GENERATE_NAME_PREFIX), GENERATED_SUFFIX_LENGTH)
+  })
 }
 
 /** The prefix to generate a name from: `generateName` when the object has no name of its own. */

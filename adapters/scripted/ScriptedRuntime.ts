@@ -8,7 +8,7 @@
  * A `PodScript` makes it automatic (timed with effect's `Clock`, so hours pass in
  * milliseconds under `TestClock`); the `ScriptedRuntime` controls drive it by hand.
  */
-import { Clock, Context, Data, Deferred, Duration, Effect, Either, Exit, Fiber, FiberId, FiberMap, Layer } from 'effect'
+import { Context, Data, Deferred, Duration, Effect, Either, Exit, Fiber, FiberId, FiberMap, Layer } from 'effect'
 import { NotFound, type Invalid } from '../ports/errors.js'
 import { JobStore, type JobStoreService, type ObjectKey } from '../ports/JobStore.js'
 import { PodRuntime, type PodRuntimeService } from '../ports/PodRuntime.js'
@@ -34,6 +34,7 @@ import {
   SIGTERM_EXIT_CODE,
 } from '../kubelet/podStatus.js'
 import { deletePodNow, writePodStatus } from '../kubelet/podWrites.js'
+import { withNowMs } from '../runtime/clock.js'
 import { Signal } from '../runtime/signal.js'
 
 // ---------------------------------------------------------------------------------------
@@ -477,31 +478,40 @@ export function make(
         )
       })
 
-    const lock = (pod: Tracked): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (!pod.locked) {
-          pod.locked = true
-          return Effect.void
-        }
-        return Effect.zipRight(pod.unlocked.wait(), lock(pod))
-      })
+    const unlock = (pod: Tracked): void => {
+      pod.locked = false
+      pod.unlocked.notify()
+    }
 
-    const unlock = (pod: Tracked): Effect.Effect<void> =>
-      Effect.sync(() => {
-        pod.locked = false
-        pod.unlocked.notify()
-      })
-
-    /** Runs `step` holding the pod (a mutex without a semaphore per pod). */
+    /**
+     * Runs `step` holding the pod: steps on one pod never interleave. A flag and a `Signal`
+     * rather than a semaphore per pod; the lock is taken and given back uninterruptibly.
+     */
     const holding = <A, E>(pod: Tracked, step: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-      Effect.uninterruptibleMask((restore) => Effect.zipRight(restore(lock(pod)), Effect.ensuring(restore(step), unlock(pod))))
+      Effect.uninterruptibleMask((restore) => {
+        const acquire: Effect.Effect<A, E> = Effect.suspend(() => {
+          if (pod.locked) return Effect.zipRight(restore(pod.unlocked.wait()), acquire)
+          pod.locked = true
+          return Effect.matchCauseEffect(restore(step), {
+            onFailure: (cause) => {
+              unlock(pod)
+              return Effect.failCause(cause)
+            },
+            onSuccess: (value) => {
+              unlock(pod)
+              return Effect.succeed(value)
+            },
+          })
+        })
+        return acquire
+      })
 
     /** Applies a step to a pod's status and writes it. */
     const apply = (key: ObjectKey, action: string, transition: Transition): Effect.Effect<Pod, ScriptedRuntimeError> =>
       Effect.flatMap(lookup(key), (pod) =>
         holding(
           pod,
-          Effect.flatMap(Clock.currentTimeMillis, (nowMs): Effect.Effect<Pod, ScriptedRuntimeError> => {
+          withNowMs((nowMs): Effect.Effect<Pod, ScriptedRuntimeError> => {
             const current = pod.status
             const next = transition(current, formatTime(nowMs), pod.latest)
             if (Either.isLeft(next)) {
@@ -543,7 +553,7 @@ export function make(
 
     /** Sleeps until `delay` after `fromMs`; at once when that time has passed. */
     const sleepUntil = (fromMs: number, delay: Duration.DurationInput) =>
-      Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
+      withNowMs((nowMs) => {
         const remainingMs = fromMs + Duration.toMillis(Duration.decode(delay)) - nowMs
         // No timer for a step that is due: "at once" stays at once, even with thousands of pods.
         return remainingMs > 0 ? Effect.sleep(Duration.millis(remainingMs)) : Effect.void
@@ -653,7 +663,7 @@ export function make(
             error._tag === 'NotFound' || error._tag === 'Conflict'
               ? Effect.void
               : Effect.logWarning(`scripted runtime: binding pod ${keyString(key)} failed: ${error.message}`),
-          onSuccess: (latest) => Effect.flatMap(Clock.currentTimeMillis, (boundMs) => track(key, latest, boundMs)),
+          onSuccess: (latest) => withNowMs((boundMs) => track(key, latest, boundMs)),
         })
       }
 

@@ -10,6 +10,7 @@ import type { JobStoreService, ObjectKey } from '../ports/JobStore.js'
 import type { Expectations } from './Expectations.js'
 import type { ControllerMetrics } from './metrics.js'
 import type { PodCreationReason } from '../../core/reconcile/options.js'
+import { forEachConcurrently } from '../runtime/pool.js'
 
 /** What the applier needs besides the plan. */
 export interface ApplyContext {
@@ -104,9 +105,7 @@ function takeWhile(actions: ReadonlyArray<Action>, from: number, belongs: (actio
 /** One slow-start batch: all in parallel; any failure abandons the rest of the plan (R101). */
 function createBatch(job: Job, batch: ReadonlyArray<CreatePod>, context: ApplyContext): Effect.Effect<void, StoreError> {
   return Effect.gen(function* () {
-    const results = yield* Effect.forEach(batch, (action) => Effect.either(context.store.createPod(action.pod)), {
-      concurrency: context.podConcurrency,
-    })
+    const results = yield* forEachConcurrently(batch, (action) => Effect.either(context.store.createPod(action.pod)), context.podConcurrency)
     let firstError: StoreError | undefined
     for (const result of results) {
       if (result._tag === 'Right') {
@@ -136,10 +135,10 @@ function podOperations(job: Job, run: ReadonlyArray<DeletePod | RemoveTrackingFi
   }
   const namespace = job.metadata.namespace ?? 'default'
   return Effect.gen(function* () {
-    const results = yield* Effect.forEach(
+    const results = yield* forEachConcurrently(
       [...byPod.values()],
       (steps) => Effect.either(Effect.forEach(steps, (step) => podOperation(job, namespace, step, context), { discard: true })),
-      { concurrency: context.podConcurrency },
+      context.podConcurrency,
     )
     const failure = results.find((result) => result._tag === 'Left')
     if (failure !== undefined && failure._tag === 'Left') return yield* Effect.fail(failure.left)

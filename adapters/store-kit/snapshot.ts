@@ -16,6 +16,9 @@
  */
 const FROZEN_BY_STORE: unique symbol = Symbol('frozenByStore')
 
+/** The mark's descriptor (non-enumerable, read-only), one object for every copy. */
+const MARK: PropertyDescriptor = Object.freeze({ value: true })
+
 /**
  * A deep, frozen copy of a JSON-like value. Properties whose value is `undefined` are dropped,
  * as they would be by a round trip through JSON, so `{ ...meta, deletionTimestamp: undefined }`
@@ -38,7 +41,7 @@ export function frozenCopy<A>(value: A): A {
       if (item !== undefined) copy[key] = frozenCopy(item)
     }
   }
-  Object.defineProperty(copy, FROZEN_BY_STORE, { value: true })
+  Object.defineProperty(copy, FROZEN_BY_STORE, MARK)
   Object.freeze(copy)
   return copy as A
 }

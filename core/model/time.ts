@@ -5,8 +5,14 @@ import type { Time } from './types.js'
  * truncated to whole seconds.
  */
 export function formatTime(epochMs: number): Time {
-  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+  const second = Math.floor(epochMs / 1000)
+  // Writes come in bursts within the same second (every pod status carries several times).
+  if (second !== lastFormatted.second) lastFormatted = { second, text: new Date(second * 1000).toISOString().replace('.000Z', 'Z') }
+  return lastFormatted.text
 }
+
+/** The last second `formatTime` formatted, and how. */
+let lastFormatted: { readonly second: number; readonly text: Time } = { second: Number.NaN, text: '' }
 
 /** Parses an RFC 3339 time into epoch milliseconds; `undefined` for a missing or invalid time. */
 export function parseTime(time: Time | undefined): number | undefined {

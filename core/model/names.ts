@@ -125,20 +125,30 @@ const sortedKeys = (labels: Labels | undefined): string[] => Object.keys(labels 
 
 /** `ValidateLabels`: every key and value, reported at `path` itself (not per key), keys sorted. */
 export function validateLabels(labels: Labels | undefined, path: string): FieldError[] {
-  return sortedKeys(labels).flatMap((k) => [
-    ...validateLabelName(k, path),
-    ...isValidLabelValue(labels?.[k] ?? '').map((m) => invalid(path, labels?.[k] ?? '', m)),
-  ])
+  // Loops, not flatMap and spreads: every pod a store creates goes through here.
+  const errs: FieldError[] = []
+  for (const k of sortedKeys(labels)) {
+    for (const m of isQualifiedName(k)) errs.push(invalid(path, k, m))
+    const value = labels?.[k] ?? ''
+    for (const m of isValidLabelValue(value)) errs.push(invalid(path, value, m))
+  }
+  return errs
 }
 
 const encoder = new TextEncoder()
-const utf8Length = (text: string): number => encoder.encode(text).length
+const ASCII = /^[\x00-\x7f]*$/
+/** Bytes in UTF-8; ASCII (nearly every key and value) is counted without encoding. */
+const utf8Length = (text: string): number => (ASCII.test(text) ? text.length : encoder.encode(text).length)
 
 /** `ValidateAnnotations`: keys are qualified names (checked lower-cased) and the total is at most 256 KiB. */
 export function validateAnnotations(annotations: Labels | undefined, path: string): FieldError[] {
   const keys = sortedKeys(annotations)
-  const errs = keys.flatMap((k) => isQualifiedName(k.toLowerCase()).map((m) => invalid(path, k, m)))
-  const total = keys.reduce((sum, k) => sum + utf8Length(k) + utf8Length(annotations?.[k] ?? ''), 0)
+  const errs: FieldError[] = []
+  let total = 0
+  for (const k of keys) {
+    for (const m of isQualifiedName(k.toLowerCase())) errs.push(invalid(path, k, m))
+    total += utf8Length(k) + utf8Length(annotations?.[k] ?? '')
+  }
   if (total > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(tooLong(path, TOTAL_ANNOTATION_SIZE_LIMIT))
   return errs
 }

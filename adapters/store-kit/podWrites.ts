@@ -8,6 +8,7 @@ import { Either } from 'effect'
 import type { FieldError } from '../../core/model/fieldErrors.js'
 import { invalid, renderFieldError } from '../../core/model/fieldErrors.js'
 import { jsonEqual } from '../../core/model/equality.js'
+import { withProperties } from '../../core/model/objects.js'
 import { formatTime, parseTime } from '../../core/model/time.js'
 import type { ObjectMeta, OwnerReference, Pod, PodCondition, PodStatus } from '../../core/model/types.js'
 import { validateObjectMeta } from '../../core/model/validation.js'
@@ -28,19 +29,17 @@ export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
  */
 export function createPod(pod: Pod, assigned: { readonly name: string | undefined; readonly uid: string; readonly nowMs: number }): Either.Either<Pod, Invalid> {
   const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...metadata } = pod.metadata
-  const created: Pod = {
-    ...pod,
+  const created: Pod = withProperties(pod, {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: {
-      ...metadata,
+    metadata: withProperties(metadata, {
       name: assigned.name ?? '',
       namespace: pod.metadata.namespace ?? DEFAULT_NAMESPACE,
       uid: assigned.uid,
       creationTimestamp: formatTime(assigned.nowMs),
-    },
-    status: { ...pod.status, phase: pod.status?.phase ?? 'Pending' },
-  }
+    }),
+    status: withProperties(pod.status, { phase: pod.status?.phase ?? 'Pending' }),
+  })
   const errors = validateObjectMeta(created.metadata)
   return errors.length > 0 ? Either.left(invalidPod(created.metadata.name ?? '', errors)) : Either.right(created)
 }

@@ -29,7 +29,7 @@ import type { Write } from '../store-kit/objectMeta.js'
 import { keyOf, manifestNames, put } from '../store-kit/objectMeta.js'
 import { ObjectTable } from '../store-kit/objectTable.js'
 import * as PodWrites from '../store-kit/podWrites.js'
-import { frozenCopy } from '../store-kit/snapshot.js'
+import { frozenCopyWith } from '../store-kit/snapshot.js'
 import * as WatchHub from '../store-kit/watchHub.js'
 
 /** Tuning of a memory store. */
@@ -64,7 +64,8 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
     const commit = <A extends { readonly metadata: ObjectMeta }>(kind: Kind<A>, write: Write<A>): A => {
       if (write._tag === 'Unchanged') return write.object
       version += 1
-      const object = frozenCopy({ ...write.object, metadata: { ...write.object.metadata, resourceVersion: String(version) } })
+      const metadata = frozenCopyWith(write.object.metadata, { resourceVersion: String(version) })
+      const object = frozenCopyWith(write.object, { metadata }) as A
       const namespace = object.metadata.namespace ?? ''
       const name = object.metadata.name ?? ''
       if (write._tag === 'Remove') {

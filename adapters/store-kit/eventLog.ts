@@ -1,6 +1,6 @@
 import type { NewEvent, StoredEvent } from '../ports/JobStore.js'
 import { formatTime } from '../../core/model/time.js'
-import { frozenCopy } from './snapshot.js'
+import { frozenCopy, frozenCopyWith } from './snapshot.js'
 
 /** How long the API server keeps an event after its last occurrence (`--event-ttl`, 1 hour). */
 export const EVENT_TTL_MS = 60 * 60 * 1000
@@ -33,11 +33,10 @@ export class EventLog {
     const key = aggregationKey(event)
     const previous = events.get(key)
     const now = formatTime(nowMs)
-    const stored: StoredEvent = frozenCopy(
+    const stored: StoredEvent =
       previous === undefined
-        ? { ...event, firstTimestamp: now, lastTimestamp: now, count: 1 }
-        : { ...previous.event, lastTimestamp: now, count: previous.event.count + 1 },
-    )
+        ? frozenCopyWith(event, { firstTimestamp: now, lastTimestamp: now, count: 1 })
+        : frozenCopyWith(previous.event, { lastTimestamp: now, count: previous.event.count + 1 })
     // Delete first so that the entry moves to the end: the map stays in last-occurrence order.
     events.delete(key)
     events.set(key, { event: stored, lastMs: nowMs })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@effect/vitest'
-import { frozenCopy } from './snapshot.js'
+import { frozenCopy, frozenCopyWith } from './snapshot.js'
 
 describe('frozenCopy', () => {
   it('copies deeply and freezes the copy, leaving the original alone', () => {
@@ -27,5 +27,18 @@ describe('frozenCopy', () => {
     const stored = frozenCopy({ a: 1 })
     expect(Object.getOwnPropertySymbols({ ...stored })).toEqual([])
     expect(JSON.stringify(stored)).toBe('{"a":1}')
+  })
+
+  it('frozenCopyWith is the frozen copy of the spread, keys in the same order', () => {
+    const stored = frozenCopy({ a: 1, b: { c: 2 }, d: 3 })
+    const changes = { e: 5, b: { c: 4 }, d: undefined }
+    const copy = frozenCopyWith(stored as Record<string, unknown>, changes)
+    expect(copy).toEqual(frozenCopy({ ...stored, ...changes }))
+    expect(Object.keys(copy)).toEqual(Object.keys(frozenCopy({ ...stored, ...changes })))
+    expect(Object.keys(copy)).toEqual(['a', 'b', 'e'])
+    expect(Object.isFrozen(copy.b)).toBe(true)
+    expect(frozenCopy(copy)).toBe(copy)
+    const shared = frozenCopyWith(stored, { a: 2 })
+    expect(shared.b).toBe(stored.b)
   })
 })

@@ -6,6 +6,7 @@
  * API server does (and, like it, keeps at most 58 characters of the prefix when generating).
  */
 import type { Container, EnvVar, Job, Labels, ObjectMeta, Pod, PodSpec } from '../model/types.js'
+import { plainCopy } from '../model/objects.js'
 import {
   COMPLETION_INDEX_ANNOTATION,
   COMPLETION_INDEX_ENV,
@@ -128,7 +129,7 @@ export function renderPod(job: Job, index: number | undefined, counts?: IndexFai
     ],
   }
 
-  const spec: PodSpec = structuredClone(template.spec)
+  const spec: PodSpec = plainCopy(template.spec)
   const addEnv = indexed || job.spec.completionMode === 'Indexed'
   const renderedSpec: PodSpec = {
     ...spec,

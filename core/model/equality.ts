@@ -10,13 +10,22 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
-    return a.every((x, i) => jsonEqual(x, b[i]))
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false
+    return true
   }
+  // Every key of either side, without building their union (a store compares each status it
+  // is sent with the stored one).
   const ra = a as Record<string, unknown>
   const rb = b as Record<string, unknown>
-  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)])
-  for (const k of keys) {
+  for (const k of Object.keys(ra)) {
     if (!jsonEqual(ra[k], rb[k])) return false
   }
+  for (const k of Object.keys(rb)) {
+    if (!isOwnEnumerable(ra, k) && !jsonEqual(ra[k], rb[k])) return false
+  }
   return true
+}
+
+function isOwnEnumerable(object: object, key: string): boolean {
+  return Object.prototype.propertyIsEnumerable.call(object, key)
 }

@@ -62,7 +62,9 @@ export function completionIndexOf(pod: Pod): number | undefined {
 
 /** The pod's controller owner reference (the first one with `controller: true`), if any. */
 export function controllerRefOf(pod: Pod): OwnerReference | undefined {
-  return pod.metadata.ownerReferences?.find((ref) => ref.controller === true)
+  // A loop, not `find` with a closure: the controller asks this several times per pod event.
+  for (const ref of pod.metadata.ownerReferences ?? []) if (ref.controller === true) return ref
+  return undefined
 }
 
 /** Whether the pod's controller owner reference points at the Job with this UID. */

@@ -155,6 +155,13 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
 
     /** The Job controlling the pod, or for an orphan every Job whose selector may adopt it (R67). */
     const jobsInterestedIn = (namespace: string, previous: Pod | undefined, current: Pod | undefined): ReadonlyArray<string> => {
+      // The usual event: a pod with the same controller before and after.
+      const before = previous === undefined ? undefined : controllerRefOf(previous)
+      const after = current === undefined ? undefined : controllerRefOf(current)
+      if ((previous === undefined || before !== undefined) && after !== undefined && (before === undefined || before.uid === after.uid)) {
+        const jobKey = jobKeyByUid.get(after.uid)
+        return jobKey === undefined ? [] : [jobKey]
+      }
       const keys = new Set<string>()
       for (const pod of [previous, current]) {
         if (pod === undefined) continue

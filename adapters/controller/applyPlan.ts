@@ -137,7 +137,12 @@ function podOperations(job: Job, run: ReadonlyArray<DeletePod | RemoveTrackingFi
   return Effect.gen(function* () {
     const results = yield* forEachConcurrently(
       [...byPod.values()],
-      (steps) => Effect.either(Effect.forEach(steps, (step) => podOperation(job, namespace, step, context), { discard: true })),
+      (steps) =>
+        Effect.either(
+          steps.length === 1
+            ? podOperation(job, namespace, steps[0]!, context)
+            : Effect.forEach(steps, (step) => podOperation(job, namespace, step, context), { discard: true }),
+        ),
       context.podConcurrency,
     )
     const failure = results.find((result) => result._tag === 'Left')

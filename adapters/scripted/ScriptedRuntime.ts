@@ -442,8 +442,7 @@ export function make(
       })
 
     /** Records a version of a tracked pod in the view, unless it is older than the one there. */
-    const observe = (pod: Pod): void => {
-      const k = keyString(podKey(pod))
+    const observe = (pod: Pod, k: string = keyString(podKey(pod))): void => {
       const known = viewPods.get(k)
       if (!tracked.has(k) || (known !== undefined && isOlder(pod, known))) return
       viewPods.set(k, pod)
@@ -674,7 +673,7 @@ export function make(
           const mine = tracked.get(k)
           if (mine !== undefined && mine.uid === pod.metadata.uid) {
             if (!isOlder(pod, mine.latest)) mine.latest = pod
-            observe(pod)
+            observe(pod, k)
             if (pod.metadata.deletionTimestamp === undefined || mine.deletionRequested) return Effect.void
             mine.deletionRequested = true
             return runTermination(mine)

@@ -3,13 +3,18 @@
  * final delete must not be lost to a passing store outage.
  */
 import { Effect, Schedule } from 'effect'
-import { retryAfterFailure } from '../runtime/retry.js'
-import type { Invalid, NotFound } from '../ports/errors.js'
+import { retryAfter, retryAfterFailure } from '../runtime/retry.js'
+import type { Conflict, Invalid, NotFound, StoreUnavailable } from '../ports/errors.js'
 import type { JobStoreService, ObjectKey } from '../ports/JobStore.js'
 import type { Pod, PodStatus } from '../../core/model/types.js'
 
 /** 100 ms doubling to 5 s between tries, for as long as the caller lets it run. */
 const retrySchedule = Schedule.exponential('100 millis').pipe(Schedule.union(Schedule.spaced('5 seconds')))
+
+/** The failures a kubelet write waits out: the store is down, or a write raced ours. */
+function isPassing(error: { readonly _tag: string }): error is Conflict | StoreUnavailable {
+  return error._tag === 'StoreUnavailable' || error._tag === 'Conflict'
+}
 
 /**
  * Replaces the pod's status (no resourceVersion: the runtime is the only writer of the
@@ -20,18 +25,21 @@ export function writePodStatus(
   key: ObjectKey,
   status: PodStatus,
 ): Effect.Effect<Pod, NotFound | Invalid> {
-  return store.updatePodStatus(key, status).pipe(
-    Effect.tapError((error) =>
-      error._tag === 'StoreUnavailable' || error._tag === 'Conflict'
-        ? Effect.logWarning(`pod runtime: writing the status of pod ${key.namespace}/${key.name} failed, retrying: ${error.message}`)
-        : Effect.void,
-    ),
-    (attempt) => retryAfterFailure(attempt, { schedule: retrySchedule, while: (error) => error._tag === 'StoreUnavailable' || error._tag === 'Conflict' }),
-    Effect.catchTags({
-      StoreUnavailable: (error) => Effect.die(error),
-      Conflict: (error) => Effect.die(error),
-    }),
-  )
+  const attempt = store.updatePodStatus(key, status)
+  const warn = (error: Conflict | StoreUnavailable) =>
+    Effect.logWarning(`pod runtime: writing the status of pod ${key.namespace}/${key.name} failed, retrying: ${error.message}`)
+  // One failure handler on the write; the logged, scheduled retries are built only after a
+  // failure worth retrying (a runtime writes thousands of statuses a second).
+  return Effect.catchAll(attempt, (first) => {
+    if (!isPassing(first)) return Effect.fail(first)
+    const logged = Effect.tapError(attempt, (error) => (isPassing(error) ? warn(error) : Effect.void))
+    return Effect.zipRight(warn(first), retryAfter(first, logged, { schedule: retrySchedule, while: isPassing })).pipe(
+      Effect.catchTags({
+        StoreUnavailable: (error) => Effect.die(error),
+        Conflict: (error) => Effect.die(error),
+      }),
+    )
+  })
 }
 
 /**

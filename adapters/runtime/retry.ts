@@ -11,13 +11,20 @@ export function retryAfterFailure<A, E, R, Out, R2>(
   effect: Effect.Effect<A, E, R>,
   options: { readonly schedule: Schedule.Schedule<Out, E, R2>; readonly while: (error: E) => boolean },
 ): Effect.Effect<A, E, R | R2> {
-  return Effect.catchIf(effect, options.while, (first) => {
-    let replayed = false
-    const again = Effect.suspend(() => {
-      if (replayed) return effect
-      replayed = true
-      return Effect.fail(first)
-    })
-    return Effect.retry(again, options)
+  return Effect.catchIf(effect, options.while, (first) => retryAfter(first, effect, options))
+}
+
+/** `Effect.retry(effect, options)` where the first try has already failed with `first`. */
+export function retryAfter<A, E, R, Out, R2>(
+  first: E,
+  effect: Effect.Effect<A, E, R>,
+  options: { readonly schedule: Schedule.Schedule<Out, E, R2>; readonly while: (error: E) => boolean },
+): Effect.Effect<A, E, R | R2> {
+  let replayed = false
+  const again = Effect.suspend(() => {
+    if (replayed) return effect
+    replayed = true
+    return Effect.fail(first)
   })
+  return Effect.retry(again, options)
 }

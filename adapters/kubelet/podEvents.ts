@@ -3,7 +3,7 @@
  * resourceVersion, the way an informer does. Only the `JobStore` port is used, so a runtime
  * works against any backend.
  */
-import { Duration, Effect, Either, Schedule, Stream } from 'effect'
+import { Chunk, Duration, Effect, Either, Schedule, Stream } from 'effect'
 import type { JobStoreService } from '../ports/JobStore.js'
 import type { Pod } from '../../core/model/types.js'
 
@@ -20,7 +20,9 @@ export type PodEvent =
  * Lists the pods, then follows their changes for ever, calling `handle` for each event in
  * order: re-watches from the last seen version when a watch ends, relists when the store no
  * longer remembers that version (`Gone`), and tries again after `retryDelay` (default 1 s)
- * while the store is unavailable.
+ * while the store is unavailable. `handle` is called as its event comes up and the effect it
+ * returns runs before the next call; a handler that did all its work in the call can return
+ * `Effect.void`, which then costs no effect step (most events of a busy runtime).
  */
 export function followPods<R>(
   store: JobStoreService,
@@ -40,17 +42,19 @@ export function followPods<R>(
       for (;;) {
         let seen = 0
         const watched = yield* store.watchPods({ resourceVersion }).pipe(
-          Stream.runForEach((event) => {
-            seen += 1
-            if (event.type === 'Bookmark') {
-              resourceVersion = event.resourceVersion
-              return Effect.void
-            }
-            resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion
-            return handle(
-              event.type === 'Deleted' ? { _tag: 'Deleted', pod: event.object } : { _tag: 'Changed', pod: event.object },
-            )
-          }),
+          Stream.runForEachChunk((events) =>
+            inOrder(Chunk.toReadonlyArray(events), (event) => {
+              seen += 1
+              if (event.type === 'Bookmark') {
+                resourceVersion = event.resourceVersion
+                return Effect.void
+              }
+              resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion
+              return handle(
+                event.type === 'Deleted' ? { _tag: 'Deleted', pod: event.object } : { _tag: 'Changed', pod: event.object },
+              )
+            }),
+          ),
           Effect.either,
         )
         if (Either.isRight(watched)) {
@@ -64,4 +68,19 @@ export function followPods<R>(
       }
     }
   })
+}
+
+/**
+ * Calls `f` on each item in order, running the effect it returns before the next call; a call
+ * that returns `Effect.void` costs no effect step.
+ */
+function inOrder<A, E, R>(items: ReadonlyArray<A>, f: (item: A) => Effect.Effect<void, E, R>): Effect.Effect<void, E, R> {
+  const from = (start: number): Effect.Effect<void, E, R> => {
+    for (let i = start; i < items.length; i++) {
+      const effect = f(items[i]!)
+      if (effect !== Effect.void) return Effect.flatMap(effect, () => from(i + 1))
+    }
+    return Effect.void
+  }
+  return Effect.suspend(() => from(0))
 }

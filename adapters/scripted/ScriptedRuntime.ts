@@ -666,21 +666,24 @@ export function make(
         })
       }
 
-      // Every change of every pod comes here: plain code, an effect only for what must wait.
-      const changed = (pod: Pod): Effect.Effect<void> =>
-        Effect.suspend(() => {
-          const k = keyString(podKey(pod))
-          const mine = tracked.get(k)
-          if (mine !== undefined && mine.uid === pod.metadata.uid) {
-            if (!isOlder(pod, mine.latest)) mine.latest = pod
-            observe(pod, k)
-            if (pod.metadata.deletionTimestamp === undefined || mine.deletionRequested) return Effect.void
-            mine.deletionRequested = true
-            return runTermination(mine)
-          }
-          const takeIt = isUnboundAndRunnable(pod) ? bind(pod) : Effect.void
-          return mine === undefined ? takeIt : Effect.zipRight(drop(k, mine), takeIt)
-        })
+      /**
+       * Every change of every pod comes here, as it comes up (see `followPods`): the
+       * bookkeeping is done in the call, and the effect returned only does what must wait
+       * (nothing at all, for most events).
+       */
+      const changed = (pod: Pod): Effect.Effect<void> => {
+        const k = keyString(podKey(pod))
+        const mine = tracked.get(k)
+        if (mine !== undefined && mine.uid === pod.metadata.uid) {
+          if (!isOlder(pod, mine.latest)) mine.latest = pod
+          observe(pod, k)
+          if (pod.metadata.deletionTimestamp === undefined || mine.deletionRequested) return Effect.void
+          mine.deletionRequested = true
+          return runTermination(mine)
+        }
+        const takeIt = isUnboundAndRunnable(pod) ? bind(pod) : Effect.void
+        return mine === undefined ? takeIt : Effect.zipRight(drop(k, mine), takeIt)
+      }
 
       const handle = (event: PodEvent): Effect.Effect<void> => {
         switch (event._tag) {

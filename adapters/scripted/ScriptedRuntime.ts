@@ -507,8 +507,10 @@ export function make(
 
     /** Applies a step to a pod's status and writes it. */
     const apply = (key: ObjectKey, action: string, transition: Transition): Effect.Effect<Pod, ScriptedRuntimeError> =>
-      Effect.flatMap(lookup(key), (pod) =>
-        holding(
+      Effect.suspend(() => {
+        const pod = tracked.get(keyString(key))
+        if (pod === undefined) return Effect.fail(notFound(key))
+        return holding(
           pod,
           withNowMs((nowMs): Effect.Effect<Pod, ScriptedRuntimeError> => {
             const current = pod.status
@@ -525,8 +527,8 @@ export function make(
               return written
             })
           }),
-        ),
-      )
+        )
+      })
 
     const appendLog: ScriptedRuntimeService['appendLog'] = (key, text, options) =>
       Effect.flatMap(lookup(key), (pod) =>

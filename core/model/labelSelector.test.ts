@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { renderFieldError } from './fieldErrors.js'
-import { formatLabelSelector, isConvertibleSelector, matchesSelector, parseLabelSelector, validateLabelSelector } from './labelSelector.js'
+import { formatLabelSelector, isConvertibleSelector, matchesSelector, parseLabelSelector, selectorMatcher, validateLabelSelector } from './labelSelector.js'
 import type { LabelSelector, Labels } from './types.js'
 
 describe('matchesSelector (Kubernetes semantics)', () => {
@@ -25,6 +25,7 @@ describe('matchesSelector (Kubernetes semantics)', () => {
     ['a non-empty selector does not match no labels', { matchLabels: { app: 'pi' } }, undefined, false],
   ])('%s', (_name, selector, subject, expected) => {
     expect(matchesSelector(selector, subject)).toBe(expected)
+    expect(selectorMatcher(selector)(subject)).toBe(expected)
   })
 
   it('does not see inherited properties as labels', () => {

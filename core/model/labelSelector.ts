@@ -42,6 +42,17 @@ export function matchesSelector(selector: LabelSelector, labels: Labels | undefi
   return (selector.matchExpressions ?? []).every((req) => requirementMatches(req, labels))
 }
 
+/** `matchesSelector` for one selector and many label sets: the selector is read once. */
+export function selectorMatcher(selector: LabelSelector): (labels: Labels | undefined) => boolean {
+  const matchLabels = Object.entries(selector.matchLabels ?? {})
+  const expressions = selector.matchExpressions ?? []
+  return (labels) => {
+    for (const [k, value] of matchLabels) if (labelValue(labels, k) !== value) return false
+    for (const req of expressions) if (!requirementMatches(req, labels)) return false
+    return true
+  }
+}
+
 /** Whether the selector selects nothing in particular (no labels, no expressions): it matches everything. */
 export const isEmptySelector = (selector: LabelSelector): boolean =>
   Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0

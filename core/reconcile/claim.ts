@@ -1,5 +1,5 @@
 import type { Job, Pod } from '../model/types.js'
-import { matchesSelector } from '../model/labelSelector.js'
+import { selectorMatcher } from '../model/labelSelector.js'
 import { TRACKING_FINALIZER } from '../model/wellKnown.js'
 import { controllerRefOf } from './podState.js'
 
@@ -22,10 +22,11 @@ export function claimPods(job: Job, candidates: ReadonlyArray<Pod>): ClaimedPods
   const pods: Pod[] = []
   const adopted: Pod[] = []
   const released: Pod[] = []
+  const selected = selectorMatcher(job.spec.selector)
   for (const pod of candidates) {
     if (pod.metadata.namespace !== job.metadata.namespace) continue
     const controller = controllerRefOf(pod)
-    const matches = matchesSelector(job.spec.selector, pod.metadata.labels)
+    const matches = selected(pod.metadata.labels)
     if (controller !== undefined) {
       if (controller.uid !== jobUid) continue
       if (matches) pods.push(pod)

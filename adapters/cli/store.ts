@@ -7,11 +7,12 @@
  *
  * The file and Kubernetes backends are loaded when asked for, from `adapters/file/FileStore.ts`
  * (`layer(dir)`) and `adapters/kubernetes/KubernetesStore.ts` (`layer({ context })`), each a
- * `Layer` providing `JobStore`. A build without one says so in one line.
+ * `Layer` providing `JobStore`.
  */
 import { Cause, Effect, Either, Layer } from 'effect'
 import type { Context, Scope } from 'effect'
 import * as MemoryStore from '../memory/MemoryStore.js'
+import type { StoreUnavailable } from '../ports/errors.js'
 import type { JobStore } from '../ports/JobStore.js'
 import type { KubernetesStoreConfig } from '../kubernetes/config.js'
 import { StoreUnavailableError } from './errors.js'
@@ -63,7 +64,7 @@ export function formatStoreSpec(spec: StoreSpec): string {
 }
 
 /** A way to get the layer for a store; tests pass their own to share one memory store. */
-export type StoreResolver = (spec: StoreSpec) => Effect.Effect<Layer.Layer<JobStore>, StoreUnavailableError>
+export type StoreResolver = (spec: StoreSpec) => Effect.Effect<Layer.Layer<JobStore, StoreUnavailable>, StoreUnavailableError>
 
 /** Builds a store's layer into a context for the life of the scope; failures become one line. */
 export function buildStore(spec: StoreSpec, resolve: StoreResolver): Effect.Effect<Context.Context<JobStore>, StoreUnavailableError, Scope.Scope> {
@@ -83,50 +84,26 @@ function causeMessage(cause: Cause.Cause<unknown>): string {
   return text.split('\n')[0] ?? text
 }
 
-/** The backends of this build: memory always; file and Kubernetes when their modules are present. */
+/**
+ * The backends: memory at once; the file and Kubernetes stores imported when asked for, so that
+ * a command loads only the one it uses (the Kubernetes client is heavy). The imports are
+ * literals, so the bundle `bin/jobctl.js` runs keeps both.
+ */
 export const defaultResolver: StoreResolver = (spec) => {
   switch (spec._tag) {
     case 'Memory':
       return Effect.succeed(MemoryStore.layer)
     case 'File':
-      return loadBackend(spec, 'the file store', () => import('../file/FileStore.js'), (layer) => layer(spec.dir))
+      return loadBackend(spec, 'the file store', () => import('../file/FileStore.js').then((module) => module.layer(spec.dir)))
     case 'Kube':
-      return loadBackend(spec, 'the Kubernetes store', () => import('../kubernetes/KubernetesStore.js'), (layer) => layer(kubeConfigOf(spec)))
+      return loadBackend(spec, 'the Kubernetes store', () => import('../kubernetes/KubernetesStore.js').then((module) => module.layer(kubeConfigOf(spec))))
   }
 }
 
-/**
- * Imports a backend module and calls its `layer`; a missing module is "not available". The
- * import is a literal so that a bundler keeps the module, and lazy so that a command loads
- * only the backend it uses (the Kubernetes client is heavy).
- */
-function loadBackend(
-  spec: StoreSpec,
-  what: string,
-  load: () => Promise<object>,
-  make: (layer: (argument: unknown) => unknown) => unknown,
-): Effect.Effect<Layer.Layer<JobStore>, StoreUnavailableError> {
-  const store = formatStoreSpec(spec)
+/** A backend's layer from its module; a module that fails to load is one line. */
+function loadBackend(spec: StoreSpec, what: string, load: () => Promise<Layer.Layer<JobStore, StoreUnavailable>>): Effect.Effect<Layer.Layer<JobStore, StoreUnavailable>, StoreUnavailableError> {
   return Effect.tryPromise({
-    try: () => load() as Promise<Record<string, unknown>>,
-    catch: (error) => {
-      const code = (error as NodeJS.ErrnoException | undefined)?.code
-      return new StoreUnavailableError({
-        store,
-        reason: code === 'ERR_MODULE_NOT_FOUND' ? `${what} is not available yet in this build` : `cannot load ${what}: ${(error as Error).message}`,
-      })
-    },
-  }).pipe(
-    Effect.flatMap((module) => {
-      const factory = module['layer']
-      if (typeof factory !== 'function') return Effect.fail(new StoreUnavailableError({ store, reason: `${what} has no layer to use` }))
-      return Effect.try({
-        try: () => make(factory as (argument: unknown) => unknown),
-        catch: (error) => new StoreUnavailableError({ store, reason: (error as Error).message }),
-      })
-    }),
-    Effect.flatMap((layer) =>
-      Layer.isLayer(layer) ? Effect.succeed(layer as Layer.Layer<JobStore>) : Effect.fail(new StoreUnavailableError({ store, reason: `${what} has no layer to use` })),
-    ),
-  )
+    try: load,
+    catch: (error) => new StoreUnavailableError({ store: formatStoreSpec(spec), reason: `cannot load ${what}: ${error instanceof Error ? error.message : String(error)}` }),
+  })
 }

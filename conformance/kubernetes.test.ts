@@ -4,12 +4,12 @@
  * through the pods' binding and status subresources. Each scenario's store keeps to its own
  * namespace, so its controller sees only its Jobs.
  */
-import { Layer } from 'effect'
 import { afterAll, beforeAll } from 'vitest'
 import * as KubernetesStore from '../adapters/kubernetes/KubernetesStore.js'
 import type { ControlPlane } from '../adapters/kubernetes/testing/controlPlane.js'
 import { startControlPlane } from '../adapters/kubernetes/testing/controlPlane.js'
 import { runConformance } from './index.js'
+import { kubernetesStores } from './testing/kubernetesStores.js'
 
 let plane: ControlPlane | undefined
 beforeAll(async () => {
@@ -17,17 +17,9 @@ beforeAll(async () => {
 })
 afterAll(() => plane?.stop())
 
-const config = (namespace: string): KubernetesStore.KubernetesStoreConfig => ({
-  kubeconfigPath: plane!.kubeconfigPath,
-  namespace,
-  qps: 200,
-  burst: 400,
-})
-
 runConformance({
   name: 'kubernetes',
-  layer: (namespace) => Layer.suspend(() => KubernetesStore.layer(config(namespace))),
-  prepareNamespace: (namespace) => KubernetesStore.ensureNamespace(config(namespace), namespace),
+  ...kubernetesStores(() => plane!),
   capabilities: { testClock: false, controllerName: KubernetesStore.DEFAULT_CONTROLLER_NAME },
   concurrent: true,
 })

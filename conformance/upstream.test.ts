@@ -9,13 +9,12 @@
  * the controller (see conformance/DIFFERENCES.md). `npm run conformance:upstream` runs it; `npm test`
  * leaves it out.
  */
-import { Layer } from 'effect'
 import { afterAll, beforeAll } from 'vitest'
-import * as KubernetesStore from '../adapters/kubernetes/KubernetesStore.js'
 import type { ControlPlane } from '../adapters/kubernetes/testing/controlPlane.js'
 import { startControlPlane } from '../adapters/kubernetes/testing/controlPlane.js'
 import { BUILT_IN_CONTROLLER } from '../core/model/wellKnown.js'
 import { runConformance } from './index.js'
+import { kubernetesStores } from './testing/kubernetesStores.js'
 
 let plane: ControlPlane | undefined
 beforeAll(async () => {
@@ -29,17 +28,9 @@ afterAll(() => plane?.stop())
  */
 const maxBackoffWaitSeconds = Number(process.env['UPSTREAM_MAX_BACKOFF_WAIT_SECONDS'] ?? 30)
 
-const config = (namespace: string): KubernetesStore.KubernetesStoreConfig => ({
-  kubeconfigPath: plane!.kubeconfigPath,
-  namespace,
-  qps: 200,
-  burst: 400,
-})
-
 runConformance({
   name: 'upstream kube-controller-manager',
-  layer: (namespace) => Layer.suspend(() => KubernetesStore.layer(config(namespace))),
-  prepareNamespace: (namespace) => KubernetesStore.ensureNamespace(config(namespace), namespace),
+  ...kubernetesStores(() => plane!),
   capabilities: { testClock: false, controllerName: BUILT_IN_CONTROLLER, externalController: true, maxBackoffWaitSeconds },
   concurrent: true,
 })

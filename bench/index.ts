@@ -1,4 +1,5 @@
 import * as MemoryStore from '../adapters/memory/MemoryStore.js'
+import { printCoreBundleBench } from './coreBundle.js'
 import { benchEndToEnd } from './endToEnd.js'
 import { printFileStoreBench } from './fileStore.js'
 import { benchReconcile } from './reconcileBench.js'
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
   await printFileStoreBench()
 
   printStartupBench()
+
+  await printCoreBundleBench()
 }
 
 await main()

@@ -65,6 +65,12 @@ export function admits(capabilities: Required<Capabilities>, given: Capabilities
 }
 
 /**
+ * How long one scenario may take unless `timeoutMs` says otherwise: long enough for a real API
+ * server on a slow machine, so that a backend's test file needs no vitest configuration.
+ */
+export const DEFAULT_SCENARIO_TIMEOUT_MS = 120_000
+
+/**
  * Registers the whole suite with vitest: one `describe` per topic, one `it` per scenario the
  * backend's capabilities admit. Call it at the top level of a test file.
  */
@@ -79,7 +85,7 @@ export function runConformance<E>(options: ConformanceOptions<E>): void {
         for (const scenario of group.scenarios) {
           if (!admits(capabilities, options.capabilities, scenario)) continue
           const scenarioNumber = ++number
-          test(scenario.name, () => runScenario(options, scenarioNumber, scenario.run))
+          test(scenario.name, () => runScenario(options, scenarioNumber, scenario.run), options.timeoutMs ?? DEFAULT_SCENARIO_TIMEOUT_MS)
         }
       })
     }

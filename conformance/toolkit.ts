@@ -86,6 +86,8 @@ export interface ConformanceOptions<E = never> {
    * scenario's store to its namespace. Default false.
    */
   readonly concurrent?: boolean
+  /** How long one scenario may take, in milliseconds (vitest's per-test timeout). Default 120 000. */
+  readonly timeoutMs?: number
   /** Runs before each scenario, e.g. to create its namespace on a real cluster. */
   readonly prepareNamespace?: (namespace: string) => Effect.Effect<void, unknown, JobStore>
 }

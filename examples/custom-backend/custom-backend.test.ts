@@ -1,4 +1,4 @@
-import { runConformance } from '../../conformance/index.js'
+import { runConformance } from 'job-reconciler/conformance'
 import * as MapStore from './MapStore.js'
 
 runConformance({ name: 'custom backend: MapStore', layer: MapStore.layer })

@@ -4,7 +4,7 @@
  *
  * ```ts
  * // my-store.test.ts
- * import { runConformance } from '../conformance/index.js' // this folder
+ * import { runConformance } from 'job-reconciler/conformance'
  * runConformance({ name: 'my store', layer: MyStore.layer })
  * ```
  *

@@ -12,7 +12,7 @@ import { TRACKING_FINALIZER, COMPLETION_INDEX_ANNOTATION } from '../model/wellKn
 import type { Action } from './actions.js'
 import type { Reconciliation } from './options.js'
 import { reconcile } from './reconcile.js'
-import { T0, advance, applyPlan, eventApplies, jobOf, newWorld, pod, podEvent, podsEvent, withSpec, type World } from './testing/fixtures.js'
+import { T0, advance, applyPlan, condition, eventApplies, jobOf, newWorld, pod, podEvent, podsEvent, withSpec, type World } from './testing/fixtures.js'
 import { ignoredByPolicy, jobFromShape, normalizeShape, scenarioArb, type JobShape, type Scenario } from './testing/scenarios.js'
 
 /** What the ground truth says a pod released by a plan must have been counted as. */
@@ -77,6 +77,15 @@ function simulate(scenario: Scenario): Violation[] {
       case 'suspend':
         world = { ...world, job: withSpec(jobOf(world), { suspend: step.suspend }) }
         break
+      case 'foreignCondition': {
+        // R145: another client's `False` condition; the engine must ensure it in place later (R146).
+        const job = jobOf(world)
+        const conditions = job.status?.conditions ?? []
+        if (conditions.some((c) => c.type === step.type)) break
+        const foreign = condition(step.type, 'SetElsewhere', 'written by another client', world.nowMs, 'False')
+        world = { ...world, job: { ...job, status: { ...job.status, conditions: [...conditions, foreign] } } }
+        break
+      }
       case 'pod': {
         const candidates = world.pods.filter((p) => eventApplies(p, step.event))
         if (candidates.length === 0) break
@@ -235,6 +244,8 @@ function checkWrite(shape: JobShape, job: Job, input: World, previous: JobStatus
     if (completed.has(index)) fail('failedIndexes and completedIndexes never overlap', `${where}: index ${index}`)
   }
   if ((status.ready ?? 0) > (status.active ?? 0)) fail('ready ≤ active (R66)', `${where}: ready ${status.ready} > active ${status.active}`)
+  const conditionTypes = (status.conditions ?? []).map((c) => c.type)
+  if (new Set(conditionTypes).size !== conditionTypes.length) fail('no condition type appears twice (R146)', `${where}: ${conditionTypes.join(', ')}`)
   const types = trueTypes(status)
   if (types.has('Complete') && types.has('Failed')) fail('Complete and Failed never both (R63)', where)
   if (types.has('Complete') || types.has('Failed')) {
@@ -358,6 +369,7 @@ describe('reconcile: properties over random Jobs and pod histories', () => {
   it('with podReplacementPolicy Failed, at most one non-terminal pod per index', () =>
     holds('with podReplacementPolicy Failed, at most one non-terminal pod per index', (s) => s.mode === 'Indexed' && s.replacement === 'Failed'))
   it('Ignored failures never reach status.failed', () => holds('Ignored failures never reach status.failed', (s) => s.policy !== null))
+  it('no condition type appears twice, also after other clients wrote False conditions (R146)', () => holds('no condition type appears twice (R146)'))
   it('every status write passes the API server status validation (R60–R66)', () =>
     holds('every status write passes the API server status validation (R60–R66)'))
   it('status writes are consistent (R61, R63, R66)', () => {

@@ -134,6 +134,11 @@ export type Step =
   | { readonly kind: 'wake' }
   | { readonly kind: 'scale'; readonly parallelism: number }
   | { readonly kind: 'suspend'; readonly suspend: boolean }
+  /** Someone else writes a condition of this type with `status: False` (R145), if the Job has none of that type. */
+  | { readonly kind: 'foreignCondition'; readonly type: ForeignConditionType }
+
+/** The condition types a foreign `False` condition may have in a random history. */
+export type ForeignConditionType = 'FailureTarget' | 'SuccessCriteriaMet' | 'Complete' | 'Failed'
 
 export const podEventArb: fc.Arbitrary<PodEvent> = fc.oneof(
   { weight: 4, arbitrary: fc.constant<PodEvent>({ _tag: 'Start' }) },
@@ -168,6 +173,12 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Step>({ kind: 'wake' }) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 5 }).map((parallelism): Step => ({ kind: 'scale', parallelism })) },
   { weight: 1, arbitrary: fc.oneof(fc.constant(false), fc.constant(false), fc.constant(true)).map((suspend): Step => ({ kind: 'suspend', suspend })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<ForeignConditionType>('FailureTarget', 'SuccessCriteriaMet', 'Complete', 'Failed')
+      .map((type): Step => ({ kind: 'foreignCondition', type })),
+  },
 )
 
 export interface Scenario {

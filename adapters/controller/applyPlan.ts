@@ -70,7 +70,7 @@ export function applyPlan(job: Job, plan: Reconciliation, context: ApplyContext)
       finalizerRemovalsFailed: [],
     }
     let effective = management.error === undefined ? plan : context.afterFailedPodCalls(managementFailed)
-    const tracking = yield* applyPart(job, effective.actions.slice(effective === plan ? plan.trackingFrom : 0), 'tracking', effective, writes, context)
+    const tracking = yield* applyPart(job, effective.actions.slice(effective.trackingFrom), 'tracking', effective, writes, context)
     if (tracking.error !== undefined) {
       effective = context.afterFailedPodCalls({ ...managementFailed, finalizerRemovalsFailed: tracking.failedUids })
       yield* applyPart(job, effective.actions, 'tracking', effective, writes, context)

@@ -29,7 +29,7 @@ const kube = (args: ReadonlyArray<string>, stdin?: string) =>
 beforeAll(async () => {
   plane = await startControlPlane()
   // This cluster has no Job controller of its own: ours answers to the built-in name.
-  controller = spawnJobctl(['controller', '--store', 'kube', '--controller-name', BUILT_IN_CONTROLLER, '--run-pods', '--node-name', NODE, '--event-batch', '100'], {
+  controller = spawnJobctl(['controller', '--store', 'kube', '--controller-name', BUILT_IN_CONTROLLER, '--run-pods', '--node-client-ca-file', plane.kubeletClientCaPath, '--node-name', NODE, '--event-batch', '100'], {
     env: { KUBECONFIG: plane.kubeconfigPath },
   })
   controllerStopped = finished(controller)

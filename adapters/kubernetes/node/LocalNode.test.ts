@@ -1,8 +1,10 @@
 /**
  * The local node against a real kube-apiserver: the process runtime runs a pod bound to the
  * node, and its log comes back through the API server's `pods/log`, which asks the node's log
- * server, exactly as `kubectl logs` reads a kubelet.
+ * server, exactly as `kubectl logs` reads a kubelet; the node answers only the API server's
+ * kubelet client certificate.
  */
+import { get as httpsGet } from 'node:https'
 import { Effect, Layer, Schedule } from 'effect'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Pod } from '../../../core/model/types.js'
@@ -30,6 +32,17 @@ const printer: Pod = {
   spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'sh', command: ['sh', '-c', 'echo one; echo two; echo three'] }] },
 }
 
+/** A GET to the node's log server with no client certificate. */
+const anonymousGet = (port: number, path: string): Promise<{ readonly status: number | undefined; readonly body: string }> =>
+  new Promise((resolve, reject) => {
+    const request = httpsGet({ host: '127.0.0.1', port, path, rejectUnauthorized: false }, (response) => {
+      let body = ''
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+      response.on('end', () => resolve({ status: response.statusCode, body }))
+    })
+    request.on('error', reject)
+  })
+
 const nodeObject = (name: string) => plane.request('GET', `/api/v1/nodes/${name}`)
 
 describe('LocalNode', () => {
@@ -41,7 +54,8 @@ describe('LocalNode', () => {
       Effect.gen(function* () {
         const store = yield* JobStore
         const runtime = yield* PodRuntime
-        const node = yield* LocalNode.start(config(), runtime, { maxPods: 4 })
+        const clientCa = yield* LocalNode.readClientCaFile(plane.kubeletClientCaPath)
+        const node = yield* LocalNode.start(config(), runtime, { maxPods: 4, clientCa })
         expect(node).toMatchObject({ name: nodeName, address: '127.0.0.1' })
 
         const registered = yield* Effect.promise(() => nodeObject(nodeName))
@@ -71,6 +85,10 @@ describe('LocalNode', () => {
         expect(refused.message).toContain('sidecar')
         const missing = yield* Effect.flip(readPodLog(config(), { namespace: NAMESPACE, name: 'nobody' }))
         expect(missing._tag).toBe('NotFound')
+
+        // Only the API server (its --kubelet-client-certificate) reads logs from the node itself.
+        const direct = yield* Effect.promise(() => anonymousGet(node.port, `/containerLogs/${NAMESPACE}/printer/main`))
+        expect(direct).toEqual({ status: 401, body: 'Unauthorized: no client certificate\n' })
       }).pipe(Effect.scoped, Effect.provide(layers)),
     )
     expect((await nodeObject(nodeName)).status).toBe(404)

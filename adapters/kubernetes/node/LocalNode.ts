@@ -6,7 +6,8 @@
  *
  * ```ts
  * const runtime = yield* ProcessRuntime.make({ nodeName: 'jobctl-laptop', takesPod })
- * yield* LocalNode.start(config, runtime, { maxPods: 8 })
+ * const clientCa = yield* LocalNode.readClientCaFile('/etc/kubernetes/pki/ca.crt')
+ * yield* LocalNode.start(config, runtime, { maxPods: 8, clientCa })
  * yield* runtime.start
  * ```
  */
@@ -20,6 +21,7 @@ import { serveContainerLogs } from './logServer.js'
 import { registerLocalNode } from './nodeObject.js'
 
 export { defaultLocalNodeName, LOCAL_NODE_LABEL } from './nodeObject.js'
+export { readClientCaFile } from './clientCa.js'
 
 /** Where the node listens and what it advertises. */
 export interface LocalNodeOptions {
@@ -29,6 +31,12 @@ export interface LocalNodeOptions {
   readonly port?: number
   /** The node's pod capacity. */
   readonly maxPods: number
+  /**
+   * The CA bundle (PEM, as {@link readClientCaFile} reads the kubelet's `--client-ca-file`) that
+   * signed the API server's kubelet client certificate (`--kubelet-client-certificate`): the
+   * log server answers only clients with a certificate it signed.
+   */
+  readonly clientCa: string
 }
 
 /** A registered node. */
@@ -42,6 +50,7 @@ export interface LocalNode {
 export function start(config: KubernetesStoreConfig, runtime: PodRuntimeService, options: LocalNodeOptions): Effect.Effect<LocalNode, StoreUnavailable, Scope.Scope> {
   return Effect.gen(function* () {
     const server = yield* serveContainerLogs(runtime, {
+      clientCa: options.clientCa,
       ...(options.address !== undefined ? { address: options.address } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
     }).pipe(Effect.mapError((error) => new StoreUnavailable({ reason: error.message })))

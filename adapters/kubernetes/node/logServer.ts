@@ -4,25 +4,33 @@
  * `https://ADDRESS:PORT/containerLogs/NAMESPACE/POD/CONTAINER`, with the address and port the
  * Node object advertises; this serves those requests from the pod runtime's own log buffers.
  *
- * TLS with a self-signed certificate made at start: the API server checks kubelet certificates
- * only when given `--kubelet-certificate-authority`, and a cluster that sets it cannot use a
- * local node anyway. Anyone who can reach the port can read the logs, so it listens on
- * loopback unless told otherwise.
+ * Only the API server gets an answer: as a kubelet with `--client-ca-file` and
+ * `--anonymous-auth=false`, a client must present a certificate the client CA signed (the API
+ * server presents its `--kubelet-client-certificate`); anyone else gets `401 Unauthorized`.
+ * Every request is answered, whatever its bytes: what cannot be read is logged and refused.
+ *
+ * TLS with a self-signed serving certificate made at start: the API server checks kubelet
+ * certificates only when given `--kubelet-certificate-authority`, and a cluster that sets it
+ * cannot use a local node anyway.
  */
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Effect, Exit, Runtime } from 'effect'
 import type { Scope } from 'effect'
 import type { PodRuntimeService } from '../../ports/PodRuntime.js'
 import { selfSignedServingCertificate } from '../tls/x509.js'
+import { quote, readContainerLogsRequest } from './containerLogsRequest.js'
 
-/** Where the log server listens. */
+/** Where the log server listens, and whom it answers. */
 export interface LogServerOptions {
   /** The address to listen on and to put in the certificate (default `127.0.0.1`). */
   readonly address?: string
   /** Default 0: any free port. */
   readonly port?: number
+  /** PEM of the CA(s) whose client certificates are let in: the kubelet's `--client-ca-file`. */
+  readonly clientCa: string
 }
 
 /** A listening log server. */
@@ -32,55 +40,69 @@ export interface LogServer {
 }
 
 /** Serves the runtime's container logs until the scope closes. */
-export function serveContainerLogs(runtime: PodRuntimeService, options: LogServerOptions = {}): Effect.Effect<LogServer, Error, Scope.Scope> {
+export function serveContainerLogs(runtime: PodRuntimeService, options: LogServerOptions): Effect.Effect<LogServer, Error, Scope.Scope> {
   const address = options.address ?? '127.0.0.1'
   return Effect.gen(function* () {
     const run = Runtime.runPromiseExit(yield* Effect.runtime<never>())
+    const log = (message: string): void => void run(Effect.logWarning(`local node: ${message}`))
     const tls = selfSignedServingCertificate('job-reconciler-local-node', { dnsNames: ['localhost'], ipAddresses: [address] })
-    const handle = (request: IncomingMessage, response: ServerResponse): void => {
-      const route = parseRoute(request)
-      if (route === undefined) {
-        reply(response, 404, 'not found\n')
+
+    const serve = (request: IncomingMessage, response: ServerResponse): void => {
+      const socket = request.socket as TLSSocket
+      const who = `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? 0}`
+      const refuse = (status: number, reason: string): void => {
+        log(`refused ${quote(request.method ?? '')} ${quote(request.url ?? '')} from ${who} (${status}): ${reason}`)
+        reply(response, status, `${reason}\n`)
+      }
+      if (!socket.authorized) {
+        const presented = Object.keys(socket.getPeerCertificate()).length > 0
+        refuse(401, `Unauthorized: ${presented ? `client certificate not signed by the node's client CA (${String(socket.authorizationError)})` : 'no client certificate'}`)
+        return
+      }
+      const route = readContainerLogsRequest(request.method, request.url)
+      if (route._tag === 'Refusal') {
+        refuse(route.status, route.reason)
         return
       }
       void run(runtime.logs({ namespace: route.namespace, name: route.pod }, { container: route.container })).then((exit) => {
         if (Exit.isSuccess(exit)) reply(response, 200, selectLines(exit.value, route.tailLines, route.limitBytes))
         else reply(response, 404, `pod ${route.namespace}/${route.pod} is not on this node\n`)
-      })
+      }, () => response.destroy())
     }
+    // A bug in serving one request must not end the process (and the node, and its pods).
+    const handle = (request: IncomingMessage, response: ServerResponse): void => {
+      try {
+        serve(request, response)
+      } catch (error) {
+        log(`failed to serve ${quote(request.url ?? '')}: ${error instanceof Error ? error.message : String(error)}`)
+        if (!response.headersSent) reply(response, 500, 'internal error\n')
+        else response.destroy()
+      }
+    }
+
     const server = yield* Effect.acquireRelease(
       Effect.async<Server, Error>((resume) => {
-        const created = createServer({ cert: tls.certificatePem, key: tls.privateKeyPem }, handle)
+        let created: Server
+        try {
+          created = createServer(
+            // Ask for a client certificate but decide in `serve`, so that a client without one gets an HTTP 401 as from a kubelet.
+            { cert: tls.certificatePem, key: tls.privateKeyPem, ca: options.clientCa, requestCert: true, rejectUnauthorized: false },
+            handle,
+          )
+        } catch (error) {
+          resume(Effect.fail(new Error(`cannot serve container logs: ${error instanceof Error ? error.message : String(error)}`)))
+          return
+        }
         created.once('error', (error) => resume(Effect.fail(new Error(`cannot serve container logs on ${address}:${options.port ?? 0}: ${error.message}`))))
-        created.listen(options.port ?? 0, address, () => resume(Effect.succeed(created)))
+        created.listen(options.port ?? 0, address, () => {
+          created.on('error', (error) => log(`log server: ${error.message}`))
+          resume(Effect.succeed(created))
+        })
       }),
       (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)).closeAllConnections()),
     )
     return { address, port: (server.address() as AddressInfo).port }
   })
-}
-
-/** A `containerLogs` request. */
-interface LogRoute {
-  readonly namespace: string
-  readonly pod: string
-  readonly container: string
-  readonly tailLines: number | undefined
-  readonly limitBytes: number | undefined
-}
-
-function parseRoute(request: IncomingMessage): LogRoute | undefined {
-  if (request.method !== 'GET') return undefined
-  const url = new URL(request.url ?? '/', 'https://node')
-  const parts = url.pathname.split('/').filter((part) => part !== '').map(decodeURIComponent)
-  if (parts.length !== 4 || parts[0] !== 'containerLogs') return undefined
-  const [, namespace, pod, container] = parts as [string, string, string, string]
-  return { namespace, pod, container, tailLines: positiveInteger(url.searchParams.get('tailLines')), limitBytes: positiveInteger(url.searchParams.get('limitBytes')) }
-}
-
-const positiveInteger = (text: string | null): number | undefined => {
-  const value = text === null ? NaN : Number(text)
-  return Number.isInteger(value) && value >= 0 ? value : undefined
 }
 
 /** The last `tailLines` lines, then at most `limitBytes` bytes of them, as the kubelet applies the two. */

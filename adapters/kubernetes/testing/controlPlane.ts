@@ -64,6 +64,8 @@ export interface ControlPlane {
   readonly token: string
   /** PEM of the CA that signed the apiserver's serving certificate. */
   readonly caPath: string
+  /** PEM of the CA that signed the client certificate the apiserver presents to kubelets: a node's client CA. */
+  readonly kubeletClientCaPath: string
   /** The temp dir (PKI, logs, etcd data). */
   readonly dir: string
   readonly etcdUrl: string
@@ -405,6 +407,7 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
       '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
       `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`,
       `--token-auth-file=${tokens}`,
+      `--kubelet-client-certificate=${pki.kubeletClientCert}`, `--kubelet-client-key=${pki.kubeletClientKey}`,
       '--authorization-mode=RBAC',
       `--service-account-issuer=${server}`,
       `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
@@ -475,7 +478,7 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
     if (options.withControllerManager) await startControllerManager()
 
     return {
-      kubeconfigPath, server, token, caPath: pki.caCert, dir, etcdUrl, timings,
+      kubeconfigPath, server, token, caPath: pki.caCert, kubeletClientCaPath: pki.caCert, dir, etcdUrl, timings,
       processes: () => l.procs.filter((p) => !p.done).map((p) => ({ name: p.name, pid: p.pid, logPath: p.logPath })),
       request, startControllerManager, stop,
     }

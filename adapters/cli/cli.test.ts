@@ -68,6 +68,11 @@ describe('bad input', () => {
       stderr:
         "error: --run-pods needs --node-client-ca-file FILE: the CA that signed the API server's kubelet client certificate (kube-apiserver --kubelet-client-certificate) (see 'jobctl controller --help')\n",
     })
+    expect(await onKube(['--run-pods', '--node-client-ca-file', notACa, '--node-authorization-mode', 'RBAC'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: invalid argument "RBAC" for "--node-authorization-mode" flag: must be one of Webhook, AlwaysAllow (see 'jobctl controller --help')\n`,
+    })
     expect(await onKube(['--run-pods', '--node-client-ca-file', `${dir}/missing.crt`])).toEqual({
       code: 1,
       stdout: '',

@@ -13,6 +13,7 @@ import { BUILT_IN_CONTROLLER } from '../../../core/model/wellKnown.js'
 import { podsOfJobsManagedBy } from '../../kubelet/podSelection.js'
 import { JobStore } from '../../ports/JobStore.js'
 import * as ProcessRuntime from '../../process/ProcessRuntime.js'
+import { AUTHORIZATION_MODES, type AuthorizationMode } from '../../kubernetes/node/authorization.js'
 import { readClientCaFile } from '../../kubernetes/node/clientCa.js'
 import { booleanFlag, stringFlag } from '../args.js'
 import type { Command } from '../command.js'
@@ -64,6 +65,13 @@ const nodeClientCaOf = (file: string | undefined): Effect.Effect<string, UsageEr
     ? usage('controller', "--run-pods needs --node-client-ca-file FILE: the CA that signed the API server's kubelet client certificate (kube-apiserver --kubelet-client-certificate)")
     : readClientCaFile(file).pipe(Effect.mapError((error) => new InputError({ message: error.message })))
 
+const authorizationModeOf = (text: string | undefined): Effect.Effect<AuthorizationMode, UsageError> => {
+  const mode = AUTHORIZATION_MODES.find((known) => known === (text ?? 'Webhook'))
+  return mode !== undefined
+    ? Effect.succeed(mode)
+    : usage('controller', `invalid argument "${text ?? ''}" for "--node-authorization-mode" flag: must be one of ${AUTHORIZATION_MODES.join(', ')}`)
+}
+
 /** The `spec.managedBy` value the controller answers to on a Kubernetes cluster (see `KubernetesStore.DEFAULT_CONTROLLER_NAME`). */
 const KUBE_CONTROLLER_NAME = 'job-reconciler.io/controller'
 
@@ -89,6 +97,8 @@ interface LocalNodeRun {
   readonly address: string | undefined
   /** The PEM of the CA that signed the API server's kubelet client certificate (`--node-client-ca-file`). */
   readonly clientCa: string
+  /** Who of its holders may read logs (`--node-authorization-mode`). */
+  readonly authorization: AuthorizationMode
 }
 
 /**
@@ -139,6 +149,7 @@ function startOnKubernetes(store: KubeStoreSpec, run: KubernetesRun, registry: R
     const registered = yield* LocalNode.start(kubeConfigOf(store), runtime, {
       maxPods: run.maxPods ?? ProcessRuntime.defaultMaxConcurrentPods(),
       clientCa: node.clientCa,
+      authorization: node.authorization,
       ...(node.address !== undefined ? { address: node.address } : {}),
     }).pipe(Effect.mapError((error) => new StoreUnavailableError({ store: formatStoreSpec(store), reason: error.reason })))
     yield* runtime.start
@@ -228,6 +239,15 @@ export const controller: Command = {
         "the node answers log requests only from clients with a certificate it signed, as a kubelet's --client-ca-file with --anonymous-auth=false",
     },
     {
+      name: 'node-authorization-mode',
+      kind: 'string',
+      placeholder: 'MODE',
+      help:
+        "With --run-pods: who of those may read logs, as a kubelet's --authorization-mode: Webhook asks the API server (a SubjectAccessReview for get nodes/proxy; " +
+        'this user needs create on subjectaccessreviews), AlwaysAllow lets in every certificate the client CA signed',
+      defaultValue: 'Webhook',
+    },
+    {
       name: 'leader-elect',
       kind: 'boolean',
       help: 'With --store kube: work only while holding a coordination.k8s.io Lease, so that several replicas can run and one leads (as kube-controller-manager)',
@@ -254,6 +274,8 @@ export const controller: Command = {
           ? {
               name: stringFlag(context.args, 'node-name'),
               address: stringFlag(context.args, 'node-address'),
+              // Usage errors first, then the file.
+              authorization: yield* authorizationModeOf(stringFlag(context.args, 'node-authorization-mode')),
               clientCa: yield* nodeClientCaOf(stringFlag(context.args, 'node-client-ca-file')),
             }
           : undefined

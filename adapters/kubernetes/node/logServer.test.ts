@@ -11,15 +11,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NotFound } from '../../ports/errors.js'
 import type { PodRuntimeService } from '../../ports/PodRuntime.js'
 import { caExtensions, clientExtensions, issueCertificate, newKeyPair, pem, privateKeyPem } from '../tls/x509.js'
+import type { Authorizer } from './authorization.js'
 import { serveContainerLogs } from './logServer.js'
 
-/** A CA and a client certificate it signed, as PEM. */
+/** A CA and a client certificate it signed, as PEM; `sign` issues more. */
 function clientIdentity(caName: string, user: string) {
   const ca = newKeyPair()
   const caDer = issueCertificate({ issuerCommonName: caName, subjectCommonName: caName, publicKey: ca.publicKey, signer: ca.privateKey, extensions: caExtensions() })
-  const client = newKeyPair()
-  const clientDer = issueCertificate({ issuerCommonName: caName, subjectCommonName: user, publicKey: client.publicKey, signer: ca.privateKey, extensions: clientExtensions() })
-  return { ca: pem('CERTIFICATE', caDer), cert: pem('CERTIFICATE', clientDer), key: privateKeyPem(client.privateKey) }
+  const sign = (subject: string) => {
+    const client = newKeyPair()
+    const clientDer = issueCertificate({ issuerCommonName: caName, subjectCommonName: subject, publicKey: client.publicKey, signer: ca.privateKey, extensions: clientExtensions() })
+    return { cert: pem('CERTIFICATE', clientDer), key: privateKeyPem(client.privateKey) }
+  }
+  return { ca: pem('CERTIFICATE', caDer), ...sign(user), sign }
 }
 
 const apiServer = clientIdentity('cluster-ca', 'kube-apiserver-kubelet-client')
@@ -35,13 +39,23 @@ const runtime: PodRuntimeService = {
       : Effect.fail(new NotFound({ kind: 'Pod', namespace: key.namespace, name: key.name })),
 }
 
+/** The API server's user may read logs; `nobody-knows` cannot be decided (the API server is away); others may not. */
+const authorize: Authorizer = (user) =>
+  Effect.succeed(
+    user.name === 'kube-apiserver-kubelet-client'
+      ? { _tag: 'Allowed' }
+      : user.name === 'nobody-knows'
+        ? { _tag: 'Unknown', reason: 'connection refused' }
+        : { _tag: 'Denied', reason: 'no RBAC policy matched' },
+  )
+
 const warnings: string[] = []
 let scope: Scope.CloseableScope
 let port: number
 beforeAll(async () => {
   scope = Effect.runSync(Scope.make())
   const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void warnings.push(String(message))))
-  const server = await Effect.runPromise(serveContainerLogs(runtime, { clientCa: apiServer.ca }).pipe(Scope.extend(scope), Effect.provide(logger)))
+  const server = await Effect.runPromise(serveContainerLogs(runtime, { clientCa: apiServer.ca, authorize }).pipe(Scope.extend(scope), Effect.provide(logger)))
   port = server.port
 })
 afterAll(() => Effect.runPromise(Scope.close(scope, Exit.void)))
@@ -86,6 +100,21 @@ describe('the log server authenticates the API server by its client certificate 
     const other = await get('/containerLogs/default/printer/main', stranger)
     expect(other.status).toBe(401)
     expect(bodyOf(other.text)).toMatch(/^Unauthorized: client certificate not signed by the node's client CA \([A-Z_]+\)\n$/)
+  })
+})
+
+describe('the log server authorizes the certificate user, as a kubelet in --authorization-mode=Webhook', () => {
+  it('answers 403 Forbidden to a user the authorizer denies, naming the attributes a kubelet checks', async () => {
+    const denied = await get('/containerLogs/default/printer/main', apiServer.sign('curious-user'))
+    expect(denied.status).toBe(403)
+    expect(bodyOf(denied.text)).toBe('Forbidden (user="curious-user", verb=get, resource=nodes, subresource=proxy): no RBAC policy matched\n')
+  })
+
+  it('answers 500 when it cannot be decided, and serves the next request', async () => {
+    const unknown = await get('/containerLogs/default/printer/main', apiServer.sign('nobody-knows'))
+    expect(unknown.status).toBe(500)
+    expect(bodyOf(unknown.text)).toBe('Authorization error (user="nobody-knows", verb=get, resource=nodes, subresource=proxy): connection refused\n')
+    expect((await get('/containerLogs/default/printer/main')).status).toBe(200)
   })
 })
 

@@ -21,7 +21,7 @@ import { createServer } from 'node:net'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generatePki, type PkiFiles } from './pki.js'
+import { generatePki, KUBELET_CLIENT_USER, type PkiFiles } from './pki.js'
 
 /** The controllers this project needs from kube-controller-manager. */
 export const DEFAULT_CONTROLLERS: ReadonlyArray<string> = [
@@ -426,6 +426,17 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
     await waitUntil(apiserver, 'serving namespace default', timeoutMs,
       async () => (await get('/api/v1/namespaces/default')) === 200)
     timings['kube-apiserver'] = Date.now() - t
+
+    // The API server's kubelet client user may use every kubelet API, which Webhook-authorizing nodes check
+    // (kubeadm puts its certificate in an admin group instead).
+    const binding = await httpsCall(a, `${server}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`, 'POST', { ...auth, 'Content-Type': 'application/json' }, JSON.stringify({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'kube-apiserver-kubelet-client' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:kubelet-api-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: KUBELET_CLIENT_USER }],
+    }))
+    if (binding.status !== 201) throw new ControlPlaneError(`kube-apiserver: binding ${KUBELET_CLIENT_USER} to system:kubelet-api-admin failed (HTTP ${binding.status}): ${binding.text.slice(0, 300)}`)
 
     const kubeconfigPath = join(dir, 'admin.kubeconfig')
     writeFileSync(kubeconfigPath, kubeconfig(server, pki.caCert, token), { mode: 0o600 })

@@ -28,6 +28,9 @@ export interface PkiFiles {
 
 export type PkiTool = 'openssl' | 'node'
 
+/** The user the API server's kubelet client certificate names (kubeadm's). */
+export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client'
+
 /** `openssl` when it runs, else `node`. `K8S_TEST_PKI=node|openssl` forces one. */
 export const choosePkiTool = (): PkiTool => {
   const forced = process.env['K8S_TEST_PKI']
@@ -79,7 +82,7 @@ const withOpenssl = (dir: string, f: PkiFiles): void => {
   }
   leaf('serving', '/CN=kube-apiserver', f.servingKey, f.servingCert,
     ['extendedKeyUsage=serverAuth,clientAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost'])
-  leaf('kubelet-client', '/CN=kube-apiserver-kubelet-client', f.kubeletClientKey, f.kubeletClientCert, ['extendedKeyUsage=clientAuth'])
+  leaf('kubelet-client', `/CN=${KUBELET_CLIENT_USER}`, f.kubeletClientKey, f.kubeletClientCert, ['extendedKeyUsage=clientAuth'])
 }
 
 const withNodeCrypto = (f: PkiFiles): void => {
@@ -101,7 +104,7 @@ const withNodeCrypto = (f: PkiFiles): void => {
   const client = newKeyPair()
   const clientDer = issueCertificate({
     issuerCommonName: caName,
-    subjectCommonName: 'kube-apiserver-kubelet-client',
+    subjectCommonName: KUBELET_CLIENT_USER,
     publicKey: client.publicKey,
     signer: ca.privateKey,
     extensions: clientExtensions(),

@@ -93,13 +93,15 @@ describe('the log server authenticates the API server by its client certificate 
     expect(bodyOf(tail.text)).toBe('two\nthree\n')
   })
 
-  it('answers 401 Unauthorized to a client without a certificate, and to one another CA signed', async () => {
+  it('answers 401 Unauthorized to a client without a certificate, to one another CA signed, and to one naming no user', async () => {
     const anonymous = await get('/containerLogs/default/printer/main', 'anonymous')
     expect(anonymous.status).toBe(401)
     expect(bodyOf(anonymous.text)).toBe('Unauthorized: no client certificate\n')
     const other = await get('/containerLogs/default/printer/main', stranger)
     expect(other.status).toBe(401)
     expect(bodyOf(other.text)).toMatch(/^Unauthorized: client certificate not signed by the node's client CA \([A-Z_]+\)\n$/)
+    const nameless = await get('/containerLogs/default/printer/main', apiServer.sign(''))
+    expect({ status: nameless.status, body: bodyOf(nameless.text) }).toEqual({ status: 401, body: 'Unauthorized: the client certificate names no user (subject CN)\n' })
   })
 })
 

@@ -4,10 +4,11 @@
  * `https://ADDRESS:PORT/containerLogs/NAMESPACE/POD/CONTAINER`, with the address and port the
  * Node object advertises; this serves those requests from the pod runtime's own log buffers.
  *
- * Only the API server gets an answer: as a kubelet with `--client-ca-file` and
- * `--anonymous-auth=false`, a client must present a certificate the client CA signed (the API
- * server presents its `--kubelet-client-certificate`); anyone else gets `401 Unauthorized`. An
- * authorizer may then refuse the certificate's user (`403 Forbidden`, see `authorization.ts`).
+ * Only the API server is meant to get an answer: as a kubelet with `--client-ca-file` and
+ * `--anonymous-auth=false`, a client must present a certificate the client CA signed, naming a
+ * user (the API server presents its `--kubelet-client-certificate`); anyone else gets `401
+ * Unauthorized`. An authorizer may then refuse the certificate's user (`403 Forbidden`, see
+ * `authorization.ts`).
  * Every request is answered, whatever its bytes: what cannot be read is logged and refused.
  *
  * TLS with a self-signed serving certificate made at start: the API server checks kubelet
@@ -71,6 +72,7 @@ export function serveContainerLogs(runtime: PodRuntimeService, options: LogServe
           return yield* refuse(401, `Unauthorized: ${presented ? `client certificate not signed by the node's client CA (${String(socket.authorizationError)})` : 'no client certificate'}`)
         }
         const user = certificateUser(socket.getPeerCertificate())
+        if (user.name === '') return yield* refuse(401, 'Unauthorized: the client certificate names no user (subject CN)')
         const decision = yield* authorize(user)
         const attributes = `user=${quote(user.name)}, verb=get, resource=nodes, subresource=proxy`
         if (decision._tag === 'Denied') return yield* refuse(403, `Forbidden (${attributes})${decision.reason === '' ? '' : `: ${decision.reason}`}`)

@@ -66,6 +66,9 @@ export interface ControlPlane {
   readonly caPath: string
   /** PEM of the CA that signed the client certificate the apiserver presents to kubelets: a node's client CA. */
   readonly kubeletClientCaPath: string
+  /** That client certificate and its key (`--kubelet-client-certificate`, `--kubelet-client-key`). */
+  readonly kubeletClientCertPath: string
+  readonly kubeletClientKeyPath: string
   /** The temp dir (PKI, logs, etcd data). */
   readonly dir: string
   readonly etcdUrl: string
@@ -489,7 +492,8 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
     if (options.withControllerManager) await startControllerManager()
 
     return {
-      kubeconfigPath, server, token, caPath: pki.caCert, kubeletClientCaPath: pki.caCert, dir, etcdUrl, timings,
+      kubeconfigPath, server, token, caPath: pki.caCert, kubeletClientCaPath: pki.caCert,
+      kubeletClientCertPath: pki.kubeletClientCert, kubeletClientKeyPath: pki.kubeletClientKey, dir, etcdUrl, timings,
       processes: () => l.procs.filter((p) => !p.done).map((p) => ({ name: p.name, pid: p.pid, logPath: p.logPath })),
       request, startControllerManager, stop,
     }

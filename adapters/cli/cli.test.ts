@@ -53,6 +53,38 @@ describe('bad input', () => {
     expect(await jobctl(args)).toEqual({ code, stdout: '', stderr: `${line}\n` })
   })
 
+  it("jobctl controller --run-pods needs the CA of the API server's kubelet client certificate, as a kubelet's --client-ca-file", async () => {
+    const dir = tempDir()
+    const notACa = writeManifest(dir, 'not-a-ca.pem', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')
+    /** On a kube store that is a memory store here: the flags are checked before anything connects. */
+    const onKube = async (args: ReadonlyArray<string>) => {
+      const io = recording()
+      const code = await Effect.runPromise(runCli(['controller', '--store', 'kube', ...args], { env: {}, resolveStore: () => Effect.succeed(MemoryStore.layer) }).pipe(Effect.provide(io.layer)))
+      return { code, stdout: io.stdout(), stderr: io.stderr() }
+    }
+    expect(await onKube(['--run-pods'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        "error: --run-pods needs --node-client-ca-file FILE: the CA that signed the API server's kubelet client certificate (kube-apiserver --kubelet-client-certificate) (see 'jobctl controller --help')\n",
+    })
+    expect(await onKube(['--run-pods', '--node-client-ca-file', notACa, '--node-authorization-mode', 'RBAC'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: invalid argument "RBAC" for "--node-authorization-mode" flag: must be one of Webhook, AlwaysAllow (see 'jobctl controller --help')\n`,
+    })
+    expect(await onKube(['--run-pods', '--node-client-ca-file', `${dir}/missing.crt`])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: cannot read the node's client CA file ${dir}/missing.crt: ENOENT\n`,
+    })
+    expect(await onKube(['--run-pods', '--node-client-ca-file', notACa])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: the node's client CA file ${notACa} holds no CA certificate in PEM (-----BEGIN CERTIFICATE-----, basicConstraints CA:TRUE), or a malformed one\n`,
+    })
+  })
+
   it('says in one line when a store is not available', async () => {
     const result = await jobctl(['get', 'jobs', '--store', 'kube:nowhere'])
     expect(result.code).toBe(3)

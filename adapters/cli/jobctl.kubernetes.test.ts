@@ -4,7 +4,8 @@
  * controller and its only node, and every other command is a separate `jobctl` process with
  * `--store kube`, reading the kubeconfig from `$KUBECONFIG` as kubectl does.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { get as httpsGet } from 'node:https'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -22,6 +23,8 @@ const dir = tempDir()
 let plane: ControlPlane
 let controller: ChildProcess
 let controllerStopped: Promise<ProcessResult>
+/** The port of the controller's log server (the node's kubelet port). */
+let nodePort: number
 /** Every command of these tests runs on the cluster. */
 const kube = (args: ReadonlyArray<string>, stdin?: string) =>
   jobctl([...args, '--store', 'kube'], { env: { KUBECONFIG: plane.kubeconfigPath }, ...(stdin !== undefined ? { stdin } : {}) })
@@ -29,11 +32,12 @@ const kube = (args: ReadonlyArray<string>, stdin?: string) =>
 beforeAll(async () => {
   plane = await startControlPlane()
   // This cluster has no Job controller of its own: ours answers to the built-in name.
-  controller = spawnJobctl(['controller', '--store', 'kube', '--controller-name', BUILT_IN_CONTROLLER, '--run-pods', '--node-name', NODE, '--event-batch', '100'], {
+  controller = spawnJobctl(['controller', '--store', 'kube', '--controller-name', BUILT_IN_CONTROLLER, '--run-pods', '--node-client-ca-file', plane.kubeletClientCaPath, '--node-name', NODE, '--event-batch', '100'], {
     env: { KUBECONFIG: plane.kubeconfigPath },
   })
   controllerStopped = finished(controller)
-  await stderrMatching(controller, /jobctl controller: running Jobs with spec\.managedBy kubernetes\.io\/job-controller in kube; running their pods on node jobctl-walkthrough/)
+  const started = await stderrMatching(controller, /jobctl controller: running Jobs with spec\.managedBy kubernetes\.io\/job-controller in kube; running their pods on node jobctl-walkthrough \(logs on 127\.0\.0\.1:(\d+)\)/)
+  nodePort = Number(started[1])
 }, 180_000)
 
 afterAll(async () => {
@@ -68,6 +72,26 @@ describe("the Kubernetes docs' walkthrough, on a Kubernetes API server", () => {
     expect(await kube(['delete', 'job', 'pi'])).toEqual({ code: 0, signal: null, stdout: 'job.batch "pi" deleted\n', stderr: '' })
     expect((await kube(['get', 'jobs'])).stderr).toBe('No resources found in default namespace.\n')
   }, 300_000)
+})
+
+describe("the controller's node, on a Kubernetes API server", () => {
+  /** `GET path` on the node's log server itself, with the API server's kubelet client certificate or none. */
+  const nodeGet = (path: string, asApiServer: boolean) =>
+    new Promise<{ readonly status: number | undefined; readonly body: string }>((resolve, reject) => {
+      const identity = asApiServer ? { cert: readFileSync(plane.kubeletClientCertPath), key: readFileSync(plane.kubeletClientKeyPath) } : {}
+      httpsGet({ host: '127.0.0.1', port: nodePort, path, rejectUnauthorized: false, ...identity }, (response) => {
+        let body = ''
+        response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+        response.on('end', () => resolve({ status: response.statusCode, body }))
+      }).on('error', reject)
+    })
+
+  it('refuses an unauthenticated client (401) and a malformed request (400), and keeps running with its Node registered', async () => {
+    expect(await nodeGet('/containerLogs/%E0%A4%A/x/y', false)).toEqual({ status: 401, body: 'Unauthorized: no client certificate\n' })
+    expect(await nodeGet('/containerLogs/%E0%A4%A/x/y', true)).toEqual({ status: 400, body: 'path segment "%E0%A4%A" is not valid percent-encoding\n' })
+    expect(controller.exitCode).toBeNull()
+    expect((await plane.request('GET', `/api/v1/nodes/${NODE}`)).status).toBe(200)
+  })
 })
 
 describe('every jobctl verb, on a Kubernetes API server', () => {

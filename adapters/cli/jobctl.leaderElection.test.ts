@@ -41,7 +41,7 @@ interface Replica {
 /** A replica as the Deployment's, but the cluster's only Job controller and a node of its own. */
 function replica(node: string): Replica {
   const child = spawnJobctl(
-    ['controller', '--store', 'kube', '--leader-elect', '--leader-elect-namespace', 'kube-system', '--controller-name', BUILT_IN_CONTROLLER, '--run-pods', '--node-name', node, '--event-batch', '100'],
+    ['controller', '--store', 'kube', '--leader-elect', '--leader-elect-namespace', 'kube-system', '--controller-name', BUILT_IN_CONTROLLER, '--run-pods', '--node-client-ca-file', plane.kubeletClientCaPath, '--node-name', node, '--event-batch', '100'],
     { env: { KUBECONFIG: plane.kubeconfigPath } },
   )
   let stderr = ''

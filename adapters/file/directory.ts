@@ -13,7 +13,9 @@
  * ```
  *
  * File names are the store's own; object names only ever appear inside records, so no name a
- * client sends can reach the file system.
+ * client sends can reach the file system. The one exception lives beside the store, not in it:
+ * `pod-logs/NAMESPACE/POD/CONTAINER.log`, which `jobctl controller` writes (`../cli/podLogFiles.ts`)
+ * from checked DNS-1123 names and never through a symbolic link (`./confined.ts`).
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'

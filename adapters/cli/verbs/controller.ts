@@ -13,6 +13,8 @@ import { BUILT_IN_CONTROLLER } from '../../../core/model/wellKnown.js'
 import { podsOfJobsManagedBy } from '../../kubelet/podSelection.js'
 import { JobStore } from '../../ports/JobStore.js'
 import * as ProcessRuntime from '../../process/ProcessRuntime.js'
+import { AUTHORIZATION_MODES, type AuthorizationMode } from '../../kubernetes/node/authorization.js'
+import { readClientCaFile } from '../../kubernetes/node/clientCa.js'
 import { booleanFlag, stringFlag } from '../args.js'
 import type { Command } from '../command.js'
 import { startEngine } from '../engine.js'
@@ -54,6 +56,22 @@ const integerFlag = (text: string | undefined, name: string, min: number): Effec
   return Number.isInteger(value) && value >= min ? Effect.succeed(value) : usage('controller', `invalid argument "${text}" for "--${name}" flag`)
 }
 
+/**
+ * The node's client CA: `--run-pods` needs one, so that the log server answers only the API
+ * server (a node without one would serve every pod's log to anyone who reaches its port).
+ */
+const nodeClientCaOf = (file: string | undefined): Effect.Effect<string, UsageError | InputError> =>
+  file === undefined
+    ? usage('controller', "--run-pods needs --node-client-ca-file FILE: the CA that signed the API server's kubelet client certificate (kube-apiserver --kubelet-client-certificate)")
+    : readClientCaFile(file).pipe(Effect.mapError((error) => new InputError({ message: error.message })))
+
+const authorizationModeOf = (text: string | undefined): Effect.Effect<AuthorizationMode, UsageError> => {
+  const mode = AUTHORIZATION_MODES.find((known) => known === (text ?? 'Webhook'))
+  return mode !== undefined
+    ? Effect.succeed(mode)
+    : usage('controller', `invalid argument "${text ?? ''}" for "--node-authorization-mode" flag: must be one of ${AUTHORIZATION_MODES.join(', ')}`)
+}
+
 /** The `spec.managedBy` value the controller answers to on a Kubernetes cluster (see `KubernetesStore.DEFAULT_CONTROLLER_NAME`). */
 const KUBE_CONTROLLER_NAME = 'job-reconciler.io/controller'
 
@@ -68,11 +86,19 @@ interface KubernetesRun {
   readonly maxPods?: number
   readonly metrics: { readonly host: string; readonly port: number } | undefined
   /** Also be a node: run the pods of our Jobs here (`--run-pods`). */
-  readonly runPods: boolean
-  readonly nodeName: string | undefined
-  readonly nodeAddress: string | undefined
+  readonly node: LocalNodeRun | undefined
   /** Work only while holding this Lease (`--leader-elect`); the namespace defaults to the pod's own. */
   readonly leaderElection: { readonly namespace: string | undefined; readonly name: string } | undefined
+}
+
+/** The node `--run-pods` makes this process. */
+interface LocalNodeRun {
+  readonly name: string | undefined
+  readonly address: string | undefined
+  /** The PEM of the CA that signed the API server's kubelet client certificate (`--node-client-ca-file`). */
+  readonly clientCa: string
+  /** Who of its holders may read logs (`--node-authorization-mode`). */
+  readonly authorization: AuthorizationMode
 }
 
 /**
@@ -110,21 +136,24 @@ function startOnKubernetes(store: KubeStoreSpec, run: KubernetesRun, registry: R
       settings: { controllerName: run.controllerName, ttlForEveryJob: false },
       registry,
     })
-    if (!run.runPods) return ''
+    const node = run.node
+    if (node === undefined) return ''
     // Loaded here: the Kubernetes client is heavy and most commands never need it.
     const LocalNode = yield* Effect.promise(() => import('../../kubernetes/node/LocalNode.js'))
     const jobStore = yield* JobStore
     const runtime = yield* ProcessRuntime.make({
-      nodeName: run.nodeName ?? LocalNode.defaultLocalNodeName(),
+      nodeName: node.name ?? LocalNode.defaultLocalNodeName(),
       takesPod: podsOfJobsManagedBy(jobStore, run.controllerName),
       ...(run.maxPods !== undefined ? { maxConcurrentPods: run.maxPods } : {}),
     })
-    const node = yield* LocalNode.start(kubeConfigOf(store), runtime, {
+    const registered = yield* LocalNode.start(kubeConfigOf(store), runtime, {
       maxPods: run.maxPods ?? ProcessRuntime.defaultMaxConcurrentPods(),
-      ...(run.nodeAddress !== undefined ? { address: run.nodeAddress } : {}),
+      clientCa: node.clientCa,
+      authorization: node.authorization,
+      ...(node.address !== undefined ? { address: node.address } : {}),
     }).pipe(Effect.mapError((error) => new StoreUnavailableError({ store: formatStoreSpec(store), reason: error.reason })))
     yield* runtime.start
-    return `; running their pods on node ${node.name} (logs on ${node.address}:${node.port})`
+    return `; running their pods on node ${registered.name} (logs on ${registered.address}:${registered.port})`
   })
 }
 
@@ -179,7 +208,8 @@ export const controller: Command = {
     'jobctl controller --store kube',
     '',
     '# Be the Job controller and the only node of an API server that has neither',
-    'jobctl controller --store kube --controller-name kubernetes.io/job-controller --run-pods',
+    '# (the API server presents its --kubelet-client-certificate, signed by ca.crt, to read their logs)',
+    'jobctl controller --store kube --controller-name kubernetes.io/job-controller --run-pods --node-client-ca-file /etc/kubernetes/pki/ca.crt',
   ],
   flags: [
     { name: 'metrics-port', kind: 'string', placeholder: 'PORT', help: 'Serve Prometheus metrics on this port (0: any free port; default: none)' },
@@ -200,6 +230,23 @@ export const controller: Command = {
     },
     { name: 'node-name', kind: 'string', placeholder: 'NAME', help: 'With --run-pods: the Node name (default: jobctl-HOSTNAME)' },
     { name: 'node-address', kind: 'string', placeholder: 'IP', help: 'With --run-pods: the IPv4 address the API server reaches the node on for logs', defaultValue: '127.0.0.1' },
+    {
+      name: 'node-client-ca-file',
+      kind: 'string',
+      placeholder: 'FILE',
+      help:
+        "With --run-pods (required): the CA bundle (PEM) that signed the API server's kubelet client certificate (kube-apiserver --kubelet-client-certificate); " +
+        "the node answers log requests only from clients with a certificate it signed, as a kubelet's --client-ca-file with --anonymous-auth=false",
+    },
+    {
+      name: 'node-authorization-mode',
+      kind: 'string',
+      placeholder: 'MODE',
+      help:
+        "With --run-pods: who of those may read logs, as a kubelet's --authorization-mode: Webhook asks the API server (a SubjectAccessReview for get nodes/proxy; " +
+        'this user needs create on subjectaccessreviews), AlwaysAllow lets in every certificate the client CA signed',
+      defaultValue: 'Webhook',
+    },
     {
       name: 'leader-elect',
       kind: 'boolean',
@@ -223,15 +270,22 @@ export const controller: Command = {
       const host = stringFlag(context.args, 'metrics-address') ?? '127.0.0.1'
       if (context.store._tag === 'Kube') {
         const controllerName = stringFlag(context.args, 'controller-name') ?? KUBE_CONTROLLER_NAME
+        const node: LocalNodeRun | undefined = booleanFlag(context.args, 'run-pods')
+          ? {
+              name: stringFlag(context.args, 'node-name'),
+              address: stringFlag(context.args, 'node-address'),
+              // Usage errors first, then the file.
+              authorization: yield* authorizationModeOf(stringFlag(context.args, 'node-authorization-mode')),
+              clientCa: yield* nodeClientCaOf(stringFlag(context.args, 'node-client-ca-file')),
+            }
+          : undefined
         return yield* runOnKubernetes(context.store, {
           controllerName,
           eventBatchMs,
           ...(workers !== undefined ? { workers } : {}),
           ...(maxPods !== undefined ? { maxPods } : {}),
           metrics: metricsPort === undefined ? undefined : { host, port: metricsPort },
-          runPods: booleanFlag(context.args, 'run-pods'),
-          nodeName: stringFlag(context.args, 'node-name'),
-          nodeAddress: stringFlag(context.args, 'node-address'),
+          node,
           leaderElection: booleanFlag(context.args, 'leader-elect')
             ? { namespace: stringFlag(context.args, 'leader-elect-namespace'), name: stringFlag(context.args, 'leader-elect-name') ?? DEFAULT_LEASE_NAME }
             : undefined,

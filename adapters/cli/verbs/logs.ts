@@ -84,7 +84,7 @@ function logsOf(pod: Pod, container: string | undefined, store: StoreSpec): Effe
       )
     }
     yield* checkContainer(pod, wanted)
-    const text = yield* readPodLogFile(podLogRoot(store.dir), keyOf(pod), wanted)
+    const text = yield* readPodLogFile(podLogRoot(store.dir), keyOf(pod), wanted).pipe(Effect.mapError((refused) => new InputError({ message: refused.message })))
     if (text === undefined) {
       return yield* Effect.fail(new InputError({ message: `no logs recorded for pod ${JSON.stringify(name)}: jobctl controller records them while it runs the pod` }))
     }

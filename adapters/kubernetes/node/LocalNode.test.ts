@@ -1,8 +1,13 @@
 /**
  * The local node against a real kube-apiserver: the process runtime runs a pod bound to the
  * node, and its log comes back through the API server's `pods/log`, which asks the node's log
- * server, exactly as `kubectl logs` reads a kubelet.
+ * server, exactly as `kubectl logs` reads a kubelet; the node answers only the API server's
+ * kubelet client certificate (authenticated by the client CA, authorized by a SubjectAccessReview).
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { get as httpsGet } from 'node:https'
+import { join } from 'node:path'
 import { Effect, Layer, Schedule } from 'effect'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Pod } from '../../../core/model/types.js'
@@ -14,6 +19,7 @@ import { readPodLog } from '../podLogs.js'
 import type { ControlPlane } from '../testing/controlPlane.js'
 import { startControlPlane } from '../testing/controlPlane.js'
 import * as LocalNode from './LocalNode.js'
+import { clientExtensions, issueCertificate, newKeyPair, pem, privateKeyPem } from '../tls/x509.js'
 import { selectLines } from './logServer.js'
 
 let plane: ControlPlane
@@ -30,6 +36,26 @@ const printer: Pod = {
   spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'sh', command: ['sh', '-c', 'echo one; echo two; echo three'] }] },
 }
 
+/** A client certificate for `user`, signed by the cluster's CA (the control plane's PKI). */
+const clusterUser = (user: string): { readonly cert: string; readonly key: string } => {
+  const caKey = createPrivateKey(readFileSync(join(plane.dir, 'pki', 'ca.key')))
+  const caName = new X509Certificate(readFileSync(plane.caPath)).subject.replace(/^CN=/, '')
+  const keys = newKeyPair()
+  const der = issueCertificate({ issuerCommonName: caName, subjectCommonName: user, publicKey: keys.publicKey, signer: caKey, extensions: clientExtensions() })
+  return { cert: pem('CERTIFICATE', der), key: privateKeyPem(keys.privateKey) }
+}
+
+/** A GET to the node's log server itself, with no client certificate or with `identity`. */
+const directGet = (port: number, path: string, identity?: { readonly cert: string; readonly key: string }): Promise<{ readonly status: number | undefined; readonly body: string }> =>
+  new Promise((resolve, reject) => {
+    const request = httpsGet({ host: '127.0.0.1', port, path, rejectUnauthorized: false, ...identity }, (response) => {
+      let body = ''
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+      response.on('end', () => resolve({ status: response.statusCode, body }))
+    })
+    request.on('error', reject)
+  })
+
 const nodeObject = (name: string) => plane.request('GET', `/api/v1/nodes/${name}`)
 
 describe('LocalNode', () => {
@@ -41,7 +67,8 @@ describe('LocalNode', () => {
       Effect.gen(function* () {
         const store = yield* JobStore
         const runtime = yield* PodRuntime
-        const node = yield* LocalNode.start(config(), runtime, { maxPods: 4 })
+        const clientCa = yield* LocalNode.readClientCaFile(plane.kubeletClientCaPath)
+        const node = yield* LocalNode.start(config(), runtime, { maxPods: 4, clientCa })
         expect(node).toMatchObject({ name: nodeName, address: '127.0.0.1' })
 
         const registered = yield* Effect.promise(() => nodeObject(nodeName))
@@ -71,6 +98,14 @@ describe('LocalNode', () => {
         expect(refused.message).toContain('sidecar')
         const missing = yield* Effect.flip(readPodLog(config(), { namespace: NAMESPACE, name: 'nobody' }))
         expect(missing._tag).toBe('NotFound')
+
+        // Only the API server (its --kubelet-client-certificate) reads logs from the node itself: a client
+        // without a certificate gets 401, a user of the cluster without nodes/proxy 403 (kubelet Webhook mode).
+        const logPath = `/containerLogs/${NAMESPACE}/printer/main`
+        expect(yield* Effect.promise(() => directGet(node.port, logPath))).toEqual({ status: 401, body: 'Unauthorized: no client certificate\n' })
+        const curious = yield* Effect.promise(() => directGet(node.port, logPath, clusterUser('curious-user')))
+        expect(curious.status).toBe(403)
+        expect(curious.body).toMatch(/^Forbidden \(user="curious-user", verb=get, resource=nodes, subresource=proxy\)/)
       }).pipe(Effect.scoped, Effect.provide(layers)),
     )
     expect((await nodeObject(nodeName)).status).toBe(404)

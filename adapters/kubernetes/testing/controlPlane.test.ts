@@ -58,7 +58,7 @@ describe('startControlPlane: expected failures', () => {
 describe('test PKI', () => {
   const tools: ReadonlyArray<PkiTool> = choosePkiTool() === 'openssl' ? ['openssl', 'node'] : ['node']
   for (const tool of tools) {
-    it(`${tool}: a CA and a 127.0.0.1 serving certificate that a TLS client accepts`, async () => {
+    it(`${tool}: a CA, a 127.0.0.1 serving certificate that a TLS client accepts, and the apiserver's kubelet client certificate`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'jr-pki-'))
       try {
         const pki = generatePki(dir, tool)
@@ -73,6 +73,15 @@ describe('test PKI', () => {
         expect(leaf.checkHost('localhost')).toBe('localhost')
         if (choosePkiTool() === 'openssl') {
           execFileSync('openssl', ['verify', '-CAfile', pki.caCert, '-purpose', 'sslserver', pki.servingCert], { stdio: 'pipe' })
+        }
+        // The client certificate the apiserver presents to kubelets (--kubelet-client-certificate), from the same CA.
+        const client = new X509Certificate(readFileSync(pki.kubeletClientCert))
+        expect(client.ca).toBe(false)
+        expect(client.checkIssued(ca)).toBe(true)
+        expect(client.verify(ca.publicKey)).toBe(true)
+        expect(client.subject).toBe('CN=kube-apiserver-kubelet-client')
+        if (choosePkiTool() === 'openssl') {
+          execFileSync('openssl', ['verify', '-CAfile', pki.caCert, '-purpose', 'sslclient', pki.kubeletClientCert], { stdio: 'pipe' })
         }
         // A real handshake against the CA.
         const server = createServer({ cert: readFileSync(pki.servingCert), key: readFileSync(pki.servingKey) },

@@ -21,7 +21,7 @@ import { createServer } from 'node:net'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generatePki, type PkiFiles } from './pki.js'
+import { generatePki, KUBELET_CLIENT_USER, type PkiFiles } from './pki.js'
 
 /** The controllers this project needs from kube-controller-manager. */
 export const DEFAULT_CONTROLLERS: ReadonlyArray<string> = [
@@ -64,6 +64,11 @@ export interface ControlPlane {
   readonly token: string
   /** PEM of the CA that signed the apiserver's serving certificate. */
   readonly caPath: string
+  /** PEM of the CA that signed the client certificate the apiserver presents to kubelets: a node's client CA. */
+  readonly kubeletClientCaPath: string
+  /** That client certificate and its key (`--kubelet-client-certificate`, `--kubelet-client-key`). */
+  readonly kubeletClientCertPath: string
+  readonly kubeletClientKeyPath: string
   /** The temp dir (PKI, logs, etcd data). */
   readonly dir: string
   readonly etcdUrl: string
@@ -405,6 +410,7 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
       '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
       `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`,
       `--token-auth-file=${tokens}`,
+      `--kubelet-client-certificate=${pki.kubeletClientCert}`, `--kubelet-client-key=${pki.kubeletClientKey}`,
       '--authorization-mode=RBAC',
       `--service-account-issuer=${server}`,
       `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
@@ -423,6 +429,17 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
     await waitUntil(apiserver, 'serving namespace default', timeoutMs,
       async () => (await get('/api/v1/namespaces/default')) === 200)
     timings['kube-apiserver'] = Date.now() - t
+
+    // The API server's kubelet client user may use every kubelet API, which Webhook-authorizing nodes check
+    // (kubeadm puts its certificate in an admin group instead).
+    const binding = await httpsCall(a, `${server}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`, 'POST', { ...auth, 'Content-Type': 'application/json' }, JSON.stringify({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'kube-apiserver-kubelet-client' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:kubelet-api-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: KUBELET_CLIENT_USER }],
+    }))
+    if (binding.status !== 201) throw new ControlPlaneError(`kube-apiserver: binding ${KUBELET_CLIENT_USER} to system:kubelet-api-admin failed (HTTP ${binding.status}): ${binding.text.slice(0, 300)}`)
 
     const kubeconfigPath = join(dir, 'admin.kubeconfig')
     writeFileSync(kubeconfigPath, kubeconfig(server, pki.caCert, token), { mode: 0o600 })
@@ -475,7 +492,8 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
     if (options.withControllerManager) await startControllerManager()
 
     return {
-      kubeconfigPath, server, token, caPath: pki.caCert, dir, etcdUrl, timings,
+      kubeconfigPath, server, token, caPath: pki.caCert, kubeletClientCaPath: pki.caCert,
+      kubeletClientCertPath: pki.kubeletClientCert, kubeletClientKeyPath: pki.kubeletClientKey, dir, etcdUrl, timings,
       processes: () => l.procs.filter((p) => !p.done).map((p) => ({ name: p.name, pid: p.pid, logPath: p.logPath })),
       request, startControllerManager, stop,
     }

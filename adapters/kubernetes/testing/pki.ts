@@ -1,6 +1,7 @@
 /**
  * Test PKI for the loopback control plane: a CA, a serving certificate for 127.0.0.1/localhost
- * signed by it, and a service-account signing key pair.
+ * signed by it, the API server's kubelet client certificate signed by it (what a node's log
+ * server checks, as kubeadm's `apiserver-kubelet-client`), and a service-account signing key pair.
  *
  * With `openssl` on PATH the certificates are made by openssl; without it, by Node's `crypto`
  * (see `../tls/x509.ts`). The service-account key pair always comes from Node's `crypto`.
@@ -9,13 +10,16 @@ import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { caExtensions, issueCertificate, leafExtensions, newKeyPair, pem, privateKeyPem, serialNumber } from '../tls/x509.js'
+import { caExtensions, clientExtensions, issueCertificate, leafExtensions, newKeyPair, pem, privateKeyPem, serialNumber } from '../tls/x509.js'
 
 export interface PkiFiles {
   readonly caCert: string
   readonly caKey: string
   readonly servingCert: string
   readonly servingKey: string
+  /** The client certificate the API server presents to kubelets (`--kubelet-client-certificate`). */
+  readonly kubeletClientCert: string
+  readonly kubeletClientKey: string
   readonly saKey: string
   readonly saPub: string
   /** Which tool made the certificates. */
@@ -23,6 +27,9 @@ export interface PkiFiles {
 }
 
 export type PkiTool = 'openssl' | 'node'
+
+/** The user the API server's kubelet client certificate names (kubeadm's). */
+export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client'
 
 /** `openssl` when it runs, else `node`. `K8S_TEST_PKI=node|openssl` forces one. */
 export const choosePkiTool = (): PkiTool => {
@@ -43,6 +50,8 @@ export const generatePki = (dir: string, tool: PkiTool = choosePkiTool()): PkiFi
     caKey: join(dir, 'ca.key'),
     servingCert: join(dir, 'serving.crt'),
     servingKey: join(dir, 'serving.key'),
+    kubeletClientCert: join(dir, 'kubelet-client.crt'),
+    kubeletClientKey: join(dir, 'kubelet-client.key'),
     saKey: join(dir, 'sa.key'),
     saPub: join(dir, 'sa.pub'),
     madeBy: tool,
@@ -63,18 +72,17 @@ const withOpenssl = (dir: string, f: PkiFiles): void => {
   run(['req', '-x509', ...ec, '-days', '3650', '-subj', '/CN=job-reconciler-test-ca',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,digitalSignature,keyCertSign,cRLSign',
     '-keyout', f.caKey, '-out', f.caCert])
-  const csr = join(dir, 'serving.csr')
-  const ext = join(dir, 'serving.ext')
-  run(['req', '-new', ...ec, '-subj', '/CN=kube-apiserver', '-keyout', f.servingKey, '-out', csr])
-  writeFileSync(ext, [
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature',
-    'extendedKeyUsage=serverAuth,clientAuth',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '',
-  ].join('\n'))
-  run(['x509', '-req', '-in', csr, '-CA', f.caCert, '-CAkey', f.caKey, '-set_serial', `0x${serialNumber().toString('hex')}`,
-    '-days', '3650', '-extfile', ext, '-out', f.servingCert])
+  const leaf = (name: string, subject: string, key: string, cert: string, extensions: ReadonlyArray<string>): void => {
+    const csr = join(dir, `${name}.csr`)
+    const ext = join(dir, `${name}.ext`)
+    run(['req', '-new', ...ec, '-subj', subject, '-keyout', key, '-out', csr])
+    writeFileSync(ext, ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', ...extensions, ''].join('\n'))
+    run(['x509', '-req', '-in', csr, '-CA', f.caCert, '-CAkey', f.caKey, '-set_serial', `0x${serialNumber().toString('hex')}`,
+      '-days', '3650', '-extfile', ext, '-out', cert])
+  }
+  leaf('serving', '/CN=kube-apiserver', f.servingKey, f.servingCert,
+    ['extendedKeyUsage=serverAuth,clientAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost'])
+  leaf('kubelet-client', `/CN=${KUBELET_CLIENT_USER}`, f.kubeletClientKey, f.kubeletClientCert, ['extendedKeyUsage=clientAuth'])
 }
 
 const withNodeCrypto = (f: PkiFiles): void => {
@@ -93,4 +101,14 @@ const withNodeCrypto = (f: PkiFiles): void => {
   writeFileSync(f.caKey, privateKeyPem(ca.privateKey), { mode: 0o600 })
   writeFileSync(f.servingCert, pem('CERTIFICATE', leafDer))
   writeFileSync(f.servingKey, privateKeyPem(leaf.privateKey), { mode: 0o600 })
+  const client = newKeyPair()
+  const clientDer = issueCertificate({
+    issuerCommonName: caName,
+    subjectCommonName: KUBELET_CLIENT_USER,
+    publicKey: client.publicKey,
+    signer: ca.privateKey,
+    extensions: clientExtensions(),
+  })
+  writeFileSync(f.kubeletClientCert, pem('CERTIFICATE', clientDer))
+  writeFileSync(f.kubeletClientKey, privateKeyPem(client.privateKey), { mode: 0o600 })
 }

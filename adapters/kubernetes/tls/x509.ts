@@ -77,6 +77,13 @@ export const leafExtensions = (names: { readonly dnsNames: ReadonlyArray<string>
   ),
 ]
 
+/** A client-only leaf certificate (no names: its subject is the user name). */
+export const clientExtensions = (): ReadonlyArray<Extension> => [
+  extension(OID.basicConstraints, true, seq()),
+  extension(OID.keyUsage, true, bitString(Buffer.from([0x80]), 7)), // digitalSignature
+  extension(OID.extKeyUsage, false, seq(oid(OID.clientAuth))),
+]
+
 /** A self-signed serving certificate and its key, both PEM: enough for a loopback HTTPS server. */
 export function selfSignedServingCertificate(commonName: string, names: { readonly dnsNames: ReadonlyArray<string>; readonly ipAddresses: ReadonlyArray<string> }): {
   readonly certificatePem: string

@@ -20,7 +20,7 @@ import { ExitCode, InputError, StoreUnavailableError, type CliError, type UsageE
 import { CliIO, printErrorLine } from '../io.js'
 import { podLogRoot, shipPodLogs } from '../podLogFiles.js'
 import { awaitStopSignal } from '../signals.js'
-import { formatStoreSpec, kubeConfigOf, type KubeStoreSpec } from '../store.js'
+import { formatStoreSpec, kubeConfigOf, type KubeStoreSpec, type StoreSpec } from '../store.js'
 import { usage } from './shared.js'
 
 /** Serves `/metrics` (and `/healthz`) until the scope closes; returns the bound port. */
@@ -161,6 +161,41 @@ function whileLeading<R>(
   })
 }
 
+/**
+ * Runs `work` while this process holds the file store's controller lock (one controller per
+ * store), until a stop signal (the lock is released once the work has stopped, so a waiting
+ * controller takes over at once) or a lock file removed under it (one line, exit code 1, as a
+ * lost lease). A second controller waits, saying once who holds the store.
+ */
+function whileHoldingFileStore<R>(
+  store: Extract<StoreSpec, { readonly _tag: 'File' }>,
+  work: (holding: string) => Effect.Effect<void, CliError, R | Scope.Scope>,
+  stopSignal: Effect.Effect<void, never, CliIO>,
+) {
+  return Effect.gen(function* () {
+    // Loaded here: it loads a native module that no other command needs.
+    const ControllerLock = yield* Effect.promise(() => import('../../file/controllerLock.js'))
+    const io = yield* CliIO
+    const where = formatStoreSpec(store)
+    const holding = Effect.scoped(
+      Effect.gen(function* () {
+        const lock = yield* ControllerLock.holdControllerLock(store.dir, {
+          onWaiting: (holder) => io.err(`jobctl controller: waiting to lead (store ${where} held by ${ControllerLock.describeHolder(holder)})\n`),
+        })
+        yield* work(`; holding ${lock.file}`)
+        return yield* lock.lost
+      }),
+    )
+    return yield* Effect.raceFirst(holding, stopSignal).pipe(
+      Effect.as(ExitCode.Ok),
+      Effect.catchTags({
+        ControllerLockLost: (lost) => Effect.as(printErrorLine(`error: ${lost.message}`), ExitCode.Failed),
+        StoreUnavailable: (error) => Effect.fail(new StoreUnavailableError({ store: where, reason: error.reason })),
+      }),
+    )
+  })
+}
+
 export const controller: Command = {
   name: 'controller',
   summary: 'Run the Job controller and the local pod runtime until stopped.',
@@ -240,19 +275,25 @@ export const controller: Command = {
       if (context.store._tag === 'Memory') {
         yield* printErrorLine('jobctl controller: the memory store lives only in this process; other jobctl commands cannot reach it')
       }
+      const store = context.store
       const controllerName = stringFlag(context.args, 'controller-name')
-      const engine = yield* startEngine({
-        eventBatchMs,
-        ...(controllerName !== undefined ? { controllerName } : {}),
-        ...(workers !== undefined ? { workers } : {}),
-        ...(maxPods !== undefined ? { maxConcurrentPods: maxPods } : {}),
-      })
-      // On a file store, other processes read pod logs from files beside it (jobctl logs).
-      if (context.store._tag === 'File') yield* shipPodLogs(engine.runtime, podLogRoot(context.store.dir))
-      const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(engine.controller.metrics.registry, host, metricsPort)}/metrics`
-      yield* printErrorLine(`jobctl controller: running Jobs from store ${formatStoreSpec(context.store)} on node ${engine.runtime.nodeName}${metrics}`)
-      const signal = yield* awaitStopSignal
-      yield* printErrorLine(`jobctl controller: ${signal}: stopping`)
-      return 0
+      const work = (holding: string) =>
+        Effect.gen(function* () {
+          const engine = yield* startEngine({
+            eventBatchMs,
+            ...(controllerName !== undefined ? { controllerName } : {}),
+            ...(workers !== undefined ? { workers } : {}),
+            ...(maxPods !== undefined ? { maxConcurrentPods: maxPods } : {}),
+          })
+          // On a file store, other processes read pod logs from files beside it (jobctl logs).
+          if (store._tag === 'File') yield* shipPodLogs(engine.runtime, podLogRoot(store.dir))
+          const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(engine.controller.metrics.registry, host, metricsPort)}/metrics`
+          yield* printErrorLine(`jobctl controller: running Jobs from store ${formatStoreSpec(store)} on node ${engine.runtime.nodeName}${holding}${metrics}`)
+        })
+      const stopSignal = Effect.flatMap(awaitStopSignal, (signal) => printErrorLine(`jobctl controller: ${signal}: stopping`))
+      if (store._tag === 'File') return yield* whileHoldingFileStore(store, work, stopSignal)
+      yield* work('')
+      yield* stopSignal
+      return ExitCode.Ok
     }),
 }

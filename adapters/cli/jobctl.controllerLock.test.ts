@@ -102,4 +102,29 @@ describe('jobctl controller on a file store: one controller per store', () => {
     a.child.kill('SIGTERM')
     expect((await a.exit).code).toBe(0)
   }, 120_000)
+
+  it('jobctl run on a store that has a controller refuses in one line, exit code 1, and applies nothing', async () => {
+    const parent = tempDir()
+    const dir = join(parent, 'store')
+    const store = `file:${dir}`
+    const a = controller(store)
+    await expect.poll(() => a.stderr(), generously).toContain(RUNNING)
+    const holder = recordedHolder(dir) as { readonly since: string }
+    const file = writeManifest(parent, 'beside.yaml', [jobManifest('beside', ['true'])])
+    const refused = await jobctl(['run', '-f', file, '--store', store])
+    expect(refused).toEqual({
+      code: 1,
+      signal: null,
+      stdout: '',
+      stderr: `error: the store ${store} has a controller already (pid ${a.child.pid} on ${hostname()} since ${holder.since}): apply the Jobs with jobctl apply -f FILE and follow them with jobctl get or jobctl wait, or stop that controller first\n`,
+    })
+    expect((await jobctl(['get', 'jobs', '--store', store])).stderr).toBe('No resources found in default namespace.\n')
+    a.child.kill('SIGTERM')
+    expect((await a.exit).code).toBe(0)
+
+    // With the controller gone, run is the store's controller for as long as it runs.
+    const ran = await jobctl(['run', '-f', file, '--store', store])
+    expect(ran.code).toBe(0)
+    expect(recordedHolder(dir)).toBeUndefined()
+  }, 120_000)
 })

@@ -61,9 +61,9 @@ export function describeHolder(holder: ControllerHolder | undefined): string {
 export const controllerLockFile = (dir: string): string => path.join(path.resolve(dir), CONTROLLER_LOCK_FILE)
 
 /** Tuning and reporting of `holdControllerLock`. */
-export interface HoldOptions {
-  /** Told once, when the lock is first found held by another process. */
-  readonly onWaiting?: (holder: ControllerHolder | undefined) => Effect.Effect<void>
+export interface HoldOptions<E = never> {
+  /** Told once, when the lock is first found held by another process; failing gives up waiting. */
+  readonly onWaiting?: (holder: ControllerHolder | undefined) => Effect.Effect<void, E>
   /** Default 1 s. */
   readonly retryPeriod?: Duration.DurationInput
 }
@@ -80,7 +80,7 @@ export interface HeldLock {
  * Waits until this process holds the store's controller lock (trying every retry period,
  * interruptibly), writes its name into the file, and lets go when the scope closes.
  */
-export function holdControllerLock(dir: string, options: HoldOptions = {}): Effect.Effect<HeldLock, StoreUnavailable, Scope.Scope> {
+export function holdControllerLock<E = never>(dir: string, options: HoldOptions<E> = {}): Effect.Effect<HeldLock, StoreUnavailable | E, Scope.Scope> {
   const file = controllerLockFile(dir)
   const retryPeriod = Duration.decode(options.retryPeriod ?? DEFAULT_RETRY_PERIOD)
   const onWaiting = options.onWaiting ?? (() => Effect.void)

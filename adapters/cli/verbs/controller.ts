@@ -204,7 +204,8 @@ export const controller: Command = {
     'Watches the store and runs its Jobs: the controller creates their pods, the local process runtime runs them ' +
     "(on Kubernetes the cluster's kubelets do, or this machine as a node with --run-pods). " +
     'Use it with a persistent store (file:DIR or kube) and the other commands in another terminal; on a file store it records ' +
-    'the pods\' output in DIR/pod-logs for jobctl logs. SIGTERM or SIGINT stop it ' +
+    'the pods\' output in DIR/pod-logs for jobctl logs, and runs alone: a second controller on the store waits until the first stops ' +
+    '(DIR/controller.lock names the holder). SIGTERM or SIGINT stop it ' +
     "gracefully: the runtime stops its containers (SIGTERM, then SIGKILL after the pods' grace period) and the process exits 0.",
   examples: [
     '# Run the controller on the default file store, metrics on port 9090',

@@ -4,6 +4,7 @@
  * `adapters/cli/jobctl.controllerLock.test.ts`.
  */
 import * as fs from 'node:fs'
+import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import { describe, expect, it } from '@effect/vitest'
 import { Deferred, Effect, Exit, Fiber, Scope } from 'effect'
@@ -55,6 +56,28 @@ describe('the file store controller lock', () => {
       const secondHolder = yield* Fiber.join(second)
       expect(secondHolder.pid).toBe(process.pid)
       expect(told).toHaveLength(1)
+    }),
+  )
+
+  it.scopedLive('a lock held by a process that has not written its name yet is announced as such, once', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      // Another process's lock taken with the same kernel call, its name not written.
+      const native = createRequire(import.meta.url)('fs-native-extensions') as { tryLock: (fd: number) => boolean }
+      const fd = yield* Effect.acquireRelease(
+        Effect.sync(() => fs.openSync(controllerLockFile(dir), 'w+')),
+        (opened) => Effect.sync(() => fs.closeSync(opened)),
+      )
+      expect(native.tryLock(fd)).toBe(true)
+      const told: Array<ControllerHolder | undefined> = []
+      const waiting = yield* Deferred.make<void>()
+      yield* Effect.forkScoped(
+        Effect.scoped(holdControllerLock(dir, { ...fast, onWaiting: (holder) => Effect.zipRight(Effect.sync(() => told.push(holder)), Deferred.succeed(waiting, undefined)) })),
+      )
+      yield* Deferred.await(waiting)
+      yield* Effect.sleep('200 millis')
+      expect(told).toEqual([undefined])
+      expect(yield* readControllerLock(dir)).toEqual({ _tag: 'Held', holder: undefined })
     }),
   )
 

@@ -62,7 +62,7 @@ export const controllerLockFile = (dir: string): string => path.join(path.resolv
 
 /** Tuning and reporting of `holdControllerLock`. */
 export interface HoldOptions<E = never> {
-  /** Told once, when the lock is first found held by another process; failing gives up waiting. */
+  /** Told once, when the lock is found held by another process (with its name, once written); failing gives up waiting. */
   readonly onWaiting?: (holder: ControllerHolder | undefined) => Effect.Effect<void, E>
   /** Default 1 s. */
   readonly retryPeriod?: Duration.DurationInput
@@ -87,6 +87,7 @@ export function holdControllerLock<E = never>(dir: string, options: HoldOptions<
   return Effect.gen(function* () {
     const locks = yield* nativeLocks(file)
     let announced = false
+    let refusals = 0
     for (;;) {
       // One step: a lock taken is released with the scope even if an interruption follows at once.
       const attempt = yield* Effect.uninterruptible(
@@ -100,7 +101,9 @@ export function holdControllerLock<E = never>(dir: string, options: HoldOptions<
         const { fd, holder } = attempt
         return { file, holder, lost: untilReplaced(file, fd, retryPeriod) }
       }
-      if (!announced) {
+      // A holder writes its name just after it takes the lock: look once more before saying it has none.
+      refusals += 1
+      if (!announced && (attempt.holder !== undefined || refusals > 1)) {
         announced = true
         yield* onWaiting(attempt.holder)
       }

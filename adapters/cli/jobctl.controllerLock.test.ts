@@ -127,4 +127,33 @@ describe('jobctl controller on a file store: one controller per store', () => {
     expect(ran.code).toBe(0)
     expect(recordedHolder(dir)).toBeUndefined()
   }, 120_000)
+
+  it('jobctl controller status says who holds the store (exit 0), and that nobody does once the holder is killed (exit 1)', async () => {
+    const dir = join(tempDir(), 'store')
+    const store = `file:${dir}`
+    const status = () => jobctl(['controller', 'status', '--store', store])
+    expect(await status()).toEqual({ code: 1, signal: null, stdout: `store ${store}: no controller\n`, stderr: '' })
+
+    const a = controller(store)
+    await expect.poll(() => a.stderr(), generously).toContain(RUNNING)
+    const holder = recordedHolder(dir) as { readonly since: string }
+    expect(await status()).toEqual({ code: 0, signal: null, stdout: `store ${store}: held by pid ${a.child.pid} on ${hostname()} since ${holder.since}\n`, stderr: '' })
+
+    a.child.kill('SIGKILL')
+    await a.exit
+    // The file still names it; the lock says it is gone.
+    expect(recordedHolder(dir)).toMatchObject({ pid: a.child.pid })
+    expect(await status()).toEqual({
+      code: 1,
+      signal: null,
+      stdout: `store ${store}: no controller (the last one, pid ${a.child.pid} on ${hostname()} since ${holder.since}, is gone)\n`,
+      stderr: '',
+    })
+  }, 120_000)
+
+  it('jobctl controller status on a store without a controller lock is a usage error', async () => {
+    const result = await jobctl(['controller', 'status', '--store', 'memory'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe("error: controller status reads a file store's controller lock; the memory store lives inside one process (see 'jobctl controller --help')\n")
+  })
 })

@@ -17,7 +17,7 @@ import { booleanFlag, stringFlag } from '../args.js'
 import type { Command } from '../command.js'
 import { startEngine } from '../engine.js'
 import { ExitCode, InputError, StoreUnavailableError, type CliError, type UsageError } from '../errors.js'
-import { CliIO, printErrorLine } from '../io.js'
+import { CliIO, printErrorLine, printLine } from '../io.js'
 import { podLogRoot, shipPodLogs } from '../podLogFiles.js'
 import { awaitStopSignal } from '../signals.js'
 import { formatStoreSpec, kubeConfigOf, type KubeStoreSpec, type StoreSpec } from '../store.js'
@@ -196,10 +196,34 @@ function whileHoldingFileStore<R>(
   })
 }
 
+/**
+ * `jobctl controller status`: who holds a file store, asked of the lock itself (a file that names
+ * a killed holder reads as no controller). Exit 0 while a controller holds the store, 1 when none does.
+ */
+function controllerStatus(store: StoreSpec) {
+  return Effect.gen(function* () {
+    if (store._tag !== 'File') {
+      const instead = store._tag === 'Kube' ? 'on Kubernetes the --leader-elect Lease names the leader (kubectl get lease NAME -n NAMESPACE)' : 'the memory store lives inside one process'
+      return yield* usage('controller', `controller status reads a file store's controller lock; ${instead}`)
+    }
+    const ControllerLock = yield* Effect.promise(() => import('../../file/controllerLock.js'))
+    const where = formatStoreSpec(store)
+    const state = yield* ControllerLock.readControllerLock(store.dir).pipe(
+      Effect.mapError((error) => new StoreUnavailableError({ store: where, reason: error.reason })),
+    )
+    if (state._tag === 'Held') {
+      yield* printLine(`store ${where}: held by ${ControllerLock.describeHolder(state.holder)}`)
+      return ExitCode.Ok
+    }
+    yield* printLine(`store ${where}: no controller${state.last === undefined ? '' : ` (the last one, ${ControllerLock.describeHolder(state.last)}, is gone)`}`)
+    return ExitCode.Failed
+  })
+}
+
 export const controller: Command = {
   name: 'controller',
   summary: 'Run the Job controller and the local pod runtime until stopped.',
-  usage: 'controller [--store STORE] [--metrics-port PORT] [flags]',
+  usage: 'controller [status] [--store STORE] [--metrics-port PORT] [flags]',
   description:
     'Watches the store and runs its Jobs: the controller creates their pods, the local process runtime runs them ' +
     "(on Kubernetes the cluster's kubelets do, or this machine as a node with --run-pods). " +
@@ -210,6 +234,9 @@ export const controller: Command = {
   examples: [
     '# Run the controller on the default file store, metrics on port 9090',
     'jobctl controller --metrics-port 9090',
+    '',
+    '# Who runs the controller of the default file store (exit 1: nobody)',
+    'jobctl controller status',
     '',
     '# Beside a cluster\'s own controller: run the Jobs with spec.managedBy job-reconciler.io/controller',
     'jobctl controller --store kube',
@@ -252,6 +279,10 @@ export const controller: Command = {
   defaultStore: 'persistent',
   run: (context) =>
     Effect.gen(function* () {
+      const [subcommand, ...extra] = context.args.positionals
+      const unexpected = subcommand === 'status' ? extra[0] : subcommand
+      if (unexpected !== undefined) return yield* usage('controller', `unknown argument "${unexpected}": controller takes no argument but status`)
+      if (subcommand === 'status') return yield* controllerStatus(context.store)
       const metricsPort = yield* integerFlag(stringFlag(context.args, 'metrics-port'), 'metrics-port', 0)
       const workers = yield* integerFlag(stringFlag(context.args, 'workers'), 'workers', 1)
       const maxPods = yield* integerFlag(stringFlag(context.args, 'max-pods'), 'max-pods', 1)

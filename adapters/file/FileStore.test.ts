@@ -200,6 +200,23 @@ describe('FileStore', () => {
     }),
   )
 
+  it.scoped("a status write that takes a terminated container back to running is refused with the API server's 422, for every process, and the stored pod is unchanged", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const a = yield* openStore(dir)
+      const b = yield* openStore(dir)
+      yield* a.createPod(pod('x'))
+      const ended = { phase: 'Succeeded', containerStatuses: [{ name: 'main', restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }] } as const
+      const succeeded = yield* a.updatePodStatus(key('x'), ended)
+      const error = yield* Effect.flip(b.updatePodStatus(key('x'), { phase: 'Running', containerStatuses: [{ name: 'main', restartCount: 0, state: { running: {} } }] }))
+      expect(error._tag).toBe('Invalid')
+      expect(error.message).toBe('Pod "x" is invalid: status.containerStatuses[0].state: Forbidden: may not be transitioned to non-terminated state')
+      expect(yield* withStore(dir, (fresh) => fresh.getPod(key('x')))).toEqual(succeeded)
+      // A phase change alone is written, as kube-apiserver 1.36 writes it.
+      expect((yield* b.updatePodStatus(key('x'), { ...ended, phase: 'Failed' })).status?.phase).toBe('Failed')
+    }),
+  )
+
   it.scoped('returned objects are frozen, and are what a later get returns', () =>
     Effect.gen(function* () {
       const dir = yield* tempDir

@@ -10,6 +10,8 @@
  * log.00000002        ... of generation 2, after the seal that closed log.00000001
  * snapshot.00000002   the state at that seal (written by the process whose seal won)
  * *.tmp.<pid>.<hex>   a file being written; removed after a crash by the next compaction
+ * controller.lock     locked by the one Job controller of the store, naming it (controllerLock.ts)
+ * pod-logs/           the pods' output, copied there by jobctl controller (cli/podLogFiles.ts)
  * ```
  *
  * File names are the store's own; object names only ever appear inside records, so no name a

@@ -209,6 +209,30 @@ describe('KubernetesStore: Pods', () => {
       }),
     ))
 
+  it('a status write: a terminated container may not run again (restartPolicy Never, 422 on status.containerStatuses[0].state); Failed to Succeeded is accepted', () =>
+    withStore((store, ns) =>
+      Effect.gen(function* () {
+        yield* store.createPod(pod(ns, 'flip'))
+        const key = { namespace: ns, name: 'flip' }
+        const bound = yield* store.bindPod(key, 'node-a')
+        const ended = (phase: 'Failed' | 'Succeeded', exitCode: number) => ({
+          ...bound.status,
+          phase,
+          containerStatuses: [{ name: 'main', restartCount: 0, ready: false, state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' } } }],
+        })
+        yield* store.updatePodStatus(key, ended('Failed', 137))
+        const refused = yield* Effect.flip(
+          store.updatePodStatus(key, { ...bound.status, phase: 'Running', containerStatuses: [{ name: 'main', restartCount: 0, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }] }),
+        )
+        expect(refused._tag).toBe('Invalid')
+        expect(refused._tag === 'Invalid' && refused.errors.map(renderFieldError)).toEqual(['status.containerStatuses[0].state: Forbidden: may not be transitioned to non-terminated state'])
+        expect(refused.message).toBe('Pod "flip" is invalid: status.containerStatuses[0].state: Forbidden: may not be transitioned to non-terminated state')
+        // No rule on the phase: the server writes a pod's move from Failed to Succeeded.
+        const flipped = yield* store.updatePodStatus(key, ended('Succeeded', 0))
+        expect(flipped.status?.phase).toBe('Succeeded')
+      }),
+    ))
+
   it('lists with a label selector, page by page, within the configured namespace', () =>
     withStore(
       (store, ns) =>

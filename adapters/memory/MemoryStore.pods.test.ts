@@ -186,6 +186,25 @@ describe('MemoryStore pods', () => {
     }),
   )
 
+  it.effect("updatePodStatus refuses a terminated container going back to running (restartPolicy Never), with the API server's 422; a phase change alone is accepted, as kube-apiserver 1.36 does", () =>
+    Effect.gen(function* () {
+      const store = yield* MemoryStore.make
+      yield* store.createPod(pod('a'))
+      const ended = { phase: 'Succeeded', containerStatuses: [{ name: 'main', restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }] } as const
+      const succeeded = yield* store.updatePodStatus(key('a'), ended)
+      const error = yield* Effect.flip(
+        store.updatePodStatus(key('a'), { phase: 'Running', containerStatuses: [{ name: 'main', restartCount: 0, state: { running: {} } }] }),
+      )
+      expect(error._tag).toBe('Invalid')
+      expect(error.message).toBe('Pod "a" is invalid: status.containerStatuses[0].state: Forbidden: may not be transitioned to non-terminated state')
+      expect(error).toMatchObject({ errors: [{ _tag: 'Forbidden', path: 'status.containerStatuses[0].state' }] })
+      expect(yield* store.getPod(key('a'))).toEqual(succeeded)
+      // The API server checks no phase transition: Succeeded to Failed with the container still terminated is written.
+      const failed = yield* store.updatePodStatus(key('a'), { ...ended, phase: 'Failed' })
+      expect(failed.status?.phase).toBe('Failed')
+    }),
+  )
+
   it.effect('a write that changes nothing keeps the resourceVersion (no event)', () =>
     Effect.gen(function* () {
       const store = yield* MemoryStore.make

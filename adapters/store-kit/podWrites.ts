@@ -16,6 +16,7 @@ import type { DeleteOptions, PodMetadataPatch } from '../ports/JobStore.js'
 import { Conflict, Invalid } from '../ports/errors.js'
 import { DEFAULT_NAMESPACE, checkResourceVersion, checkUid, conflict, editList, put, putOrRemove, remove, sameList, unchanged, validateFinalizersUpdate } from './objectMeta.js'
 import type { Write } from './objectMeta.js'
+import { containerStateTransitionErrors } from './containerStateTransitions.js'
 
 /** The grace period of a pod whose spec names none (`terminationGracePeriodSeconds` default). */
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
@@ -84,12 +85,17 @@ export function bindPod(stored: Pod, nodeName: string, nowMs: number): Either.Ei
 
 /**
  * The kubelet's status write: replaces the status; a given `resourceVersion` must be current.
- * The same status again changes nothing (no new version, no event).
+ * The same status again changes nothing (no new version, no event). A terminated container may
+ * not go back to a non-terminated state unless it would be restarted (`Invalid`; see
+ * `containerStateTransitions.ts`); the phase may change, as with the API server.
  */
-export function updatePodStatus(stored: Pod, status: PodStatus, resourceVersion: string | undefined): Either.Either<Write<Pod>, Conflict> {
+export function updatePodStatus(stored: Pod, status: PodStatus, resourceVersion: string | undefined): Either.Either<Write<Pod>, Conflict | Invalid> {
   const stale = checkResourceVersion('Pod', stored.metadata, resourceVersion)
   if (stale !== undefined) return Either.left(stale)
-  return Either.right(jsonEqual(stored.status, status) ? unchanged(stored) : put({ ...stored, status }))
+  if (jsonEqual(stored.status, status)) return Either.right(unchanged(stored))
+  const errors = containerStateTransitionErrors(stored, status)
+  if (errors.length > 0) return Either.left(invalidPod(stored.metadata.name ?? '', errors))
+  return Either.right(put({ ...stored, status }))
 }
 
 /**

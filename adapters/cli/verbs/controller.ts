@@ -19,10 +19,10 @@ import { booleanFlag, stringFlag } from '../args.js'
 import type { Command } from '../command.js'
 import { startEngine } from '../engine.js'
 import { ExitCode, InputError, StoreUnavailableError, type CliError, type UsageError } from '../errors.js'
-import { CliIO, printErrorLine } from '../io.js'
+import { CliIO, printErrorLine, printLine } from '../io.js'
 import { podLogRoot, shipPodLogs } from '../podLogFiles.js'
 import { awaitStopSignal } from '../signals.js'
-import { formatStoreSpec, kubeConfigOf, type KubeStoreSpec } from '../store.js'
+import { formatStoreSpec, kubeConfigOf, type KubeStoreSpec, type StoreSpec } from '../store.js'
 import { usage } from './shared.js'
 
 /** Serves `/metrics` (and `/healthz`) until the scope closes; returns the bound port. */
@@ -190,19 +190,82 @@ function whileLeading<R>(
   })
 }
 
+/**
+ * Runs `work` while this process holds the file store's controller lock (one controller per
+ * store), until a stop signal (the lock is released once the work has stopped, so a waiting
+ * controller takes over at once) or a lock file removed under it (one line, exit code 1, as a
+ * lost lease). A second controller waits, saying once who holds the store.
+ */
+function whileHoldingFileStore<R>(
+  store: Extract<StoreSpec, { readonly _tag: 'File' }>,
+  work: (holding: string) => Effect.Effect<void, CliError, R | Scope.Scope>,
+  stopSignal: Effect.Effect<void, never, CliIO>,
+) {
+  return Effect.gen(function* () {
+    // Loaded here: it loads a native module that no other command needs.
+    const ControllerLock = yield* Effect.promise(() => import('../../file/controllerLock.js'))
+    const io = yield* CliIO
+    const where = formatStoreSpec(store)
+    const holding = Effect.scoped(
+      Effect.gen(function* () {
+        const lock = yield* ControllerLock.holdControllerLock(store.dir, {
+          onWaiting: (holder) => io.err(`jobctl controller: waiting to lead (store ${where} held by ${ControllerLock.describeHolder(holder)})\n`),
+        })
+        yield* work(`; holding ${lock.file}`)
+        return yield* lock.lost
+      }),
+    )
+    return yield* Effect.raceFirst(holding, stopSignal).pipe(
+      Effect.as(ExitCode.Ok),
+      Effect.catchTags({
+        ControllerLockLost: (lost) => Effect.as(printErrorLine(`error: ${lost.message}`), ExitCode.Failed),
+        StoreUnavailable: (error) => Effect.fail(new StoreUnavailableError({ store: where, reason: error.reason })),
+      }),
+    )
+  })
+}
+
+/**
+ * `jobctl controller status`: who holds a file store, asked of the lock itself (a file that names
+ * a killed holder reads as no controller). Exit 0 while a controller holds the store, 1 when none does.
+ */
+function controllerStatus(store: StoreSpec) {
+  return Effect.gen(function* () {
+    if (store._tag !== 'File') {
+      const instead = store._tag === 'Kube' ? 'on Kubernetes the --leader-elect Lease names the leader (kubectl get lease NAME -n NAMESPACE)' : 'the memory store lives inside one process'
+      return yield* usage('controller', `controller status reads a file store's controller lock; ${instead}`)
+    }
+    const ControllerLock = yield* Effect.promise(() => import('../../file/controllerLock.js'))
+    const where = formatStoreSpec(store)
+    const state = yield* ControllerLock.readControllerLock(store.dir).pipe(
+      Effect.mapError((error) => new StoreUnavailableError({ store: where, reason: error.reason })),
+    )
+    if (state._tag === 'Held') {
+      yield* printLine(`store ${where}: held by ${ControllerLock.describeHolder(state.holder)}`)
+      return ExitCode.Ok
+    }
+    yield* printLine(`store ${where}: no controller${state.last === undefined ? '' : ` (the last one, ${ControllerLock.describeHolder(state.last)}, is gone)`}`)
+    return ExitCode.Failed
+  })
+}
+
 export const controller: Command = {
   name: 'controller',
   summary: 'Run the Job controller and the local pod runtime until stopped.',
-  usage: 'controller [--store STORE] [--metrics-port PORT] [flags]',
+  usage: 'controller [status] [--store STORE] [--metrics-port PORT] [flags]',
   description:
     'Watches the store and runs its Jobs: the controller creates their pods, the local process runtime runs them ' +
     "(on Kubernetes the cluster's kubelets do, or this machine as a node with --run-pods). " +
     'Use it with a persistent store (file:DIR or kube) and the other commands in another terminal; on a file store it records ' +
-    'the pods\' output in DIR/pod-logs for jobctl logs. SIGTERM or SIGINT stop it ' +
+    'the pods\' output in DIR/pod-logs for jobctl logs, and runs alone: a second controller on the store waits until the first stops ' +
+    '(DIR/controller.lock names the holder). SIGTERM or SIGINT stop it ' +
     "gracefully: the runtime stops its containers (SIGTERM, then SIGKILL after the pods' grace period) and the process exits 0.",
   examples: [
     '# Run the controller on the default file store, metrics on port 9090',
     'jobctl controller --metrics-port 9090',
+    '',
+    '# Who runs the controller of the default file store (exit 1: nobody)',
+    'jobctl controller status',
     '',
     '# Beside a cluster\'s own controller: run the Jobs with spec.managedBy job-reconciler.io/controller',
     'jobctl controller --store kube',
@@ -263,6 +326,10 @@ export const controller: Command = {
   defaultStore: 'persistent',
   run: (context) =>
     Effect.gen(function* () {
+      const [subcommand, ...extra] = context.args.positionals
+      const unexpected = subcommand === 'status' ? extra[0] : subcommand
+      if (unexpected !== undefined) return yield* usage('controller', `unknown argument "${unexpected}": controller takes no argument but status`)
+      if (subcommand === 'status') return yield* controllerStatus(context.store)
       const metricsPort = yield* integerFlag(stringFlag(context.args, 'metrics-port'), 'metrics-port', 0)
       const workers = yield* integerFlag(stringFlag(context.args, 'workers'), 'workers', 1)
       const maxPods = yield* integerFlag(stringFlag(context.args, 'max-pods'), 'max-pods', 1)
@@ -294,19 +361,25 @@ export const controller: Command = {
       if (context.store._tag === 'Memory') {
         yield* printErrorLine('jobctl controller: the memory store lives only in this process; other jobctl commands cannot reach it')
       }
+      const store = context.store
       const controllerName = stringFlag(context.args, 'controller-name')
-      const engine = yield* startEngine({
-        eventBatchMs,
-        ...(controllerName !== undefined ? { controllerName } : {}),
-        ...(workers !== undefined ? { workers } : {}),
-        ...(maxPods !== undefined ? { maxConcurrentPods: maxPods } : {}),
-      })
-      // On a file store, other processes read pod logs from files beside it (jobctl logs).
-      if (context.store._tag === 'File') yield* shipPodLogs(engine.runtime, podLogRoot(context.store.dir))
-      const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(engine.controller.metrics.registry, host, metricsPort)}/metrics`
-      yield* printErrorLine(`jobctl controller: running Jobs from store ${formatStoreSpec(context.store)} on node ${engine.runtime.nodeName}${metrics}`)
-      const signal = yield* awaitStopSignal
-      yield* printErrorLine(`jobctl controller: ${signal}: stopping`)
-      return 0
+      const work = (holding: string) =>
+        Effect.gen(function* () {
+          const engine = yield* startEngine({
+            eventBatchMs,
+            ...(controllerName !== undefined ? { controllerName } : {}),
+            ...(workers !== undefined ? { workers } : {}),
+            ...(maxPods !== undefined ? { maxConcurrentPods: maxPods } : {}),
+          })
+          // On a file store, other processes read pod logs from files beside it (jobctl logs).
+          if (store._tag === 'File') yield* shipPodLogs(engine.runtime, podLogRoot(store.dir))
+          const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(engine.controller.metrics.registry, host, metricsPort)}/metrics`
+          yield* printErrorLine(`jobctl controller: running Jobs from store ${formatStoreSpec(store)} on node ${engine.runtime.nodeName}${holding}${metrics}`)
+        })
+      const stopSignal = Effect.flatMap(awaitStopSignal, (signal) => printErrorLine(`jobctl controller: ${signal}: stopping`))
+      if (store._tag === 'File') return yield* whileHoldingFileStore(store, work, stopSignal)
+      yield* work('')
+      yield* stopSignal
+      return ExitCode.Ok
     }),
 }

@@ -12,13 +12,14 @@ import { JobStore, type ObjectKey } from '../../ports/JobStore.js'
 import { PodRuntime } from '../../ports/PodRuntime.js'
 import { booleanFlag } from '../args.js'
 import { FILENAME_FLAG, RECURSIVE_FLAG, type Command } from '../command.js'
-import { ExitCode, type CliError } from '../errors.js'
+import { ExitCode, InputError, StoreUnavailableError, type CliError } from '../errors.js'
 import { startEngine, type Engine } from '../engine.js'
 import { CliIO, print, printErrorLine } from '../io.js'
 import { jobStates } from '../observe.js'
 import { progressCounts, progressPrinter, TTY_REFRESH_MS, type ProgressPrinter } from '../progress.js'
 import { jobStatusWord } from '../printers/tables.js'
 import { awaitStopSignal, signalExitCode, type StopSignal } from '../signals.js'
+import { formatStoreSpec, type StoreSpec } from '../store.js'
 import { applyManifests, loadJobManifests } from './apply.js'
 import { describeJobNow } from './describe.js'
 import { podLogs, podsOfJob, withFinalNewline } from './logs.js'
@@ -109,6 +110,26 @@ function stopJobs(jobs: ReadonlyArray<Job>): Effect.Effect<void, never, JobStore
   })
 }
 
+/**
+ * `run` on a file store is the store's controller for as long as it runs: it holds the store's
+ * controller lock (see `jobctl controller`), and refuses to start beside another controller.
+ */
+function holdFileStore(store: Extract<StoreSpec, { readonly _tag: 'File' }>) {
+  return Effect.gen(function* () {
+    // Loaded here: it loads a native module that the memory store never needs.
+    const ControllerLock = yield* Effect.promise(() => import('../../file/controllerLock.js'))
+    const where = formatStoreSpec(store)
+    yield* ControllerLock.holdControllerLock(store.dir, {
+      onWaiting: (holder) =>
+        Effect.fail(
+          new InputError({
+            message: `the store ${where} has a controller already (${ControllerLock.describeHolder(holder)}): apply the Jobs with jobctl apply -f FILE and follow them with jobctl get or jobctl wait, or stop that controller first`,
+          }),
+        ),
+    }).pipe(Effect.catchTag('StoreUnavailable', (error) => Effect.fail(new StoreUnavailableError({ store: where, reason: error.reason }))))
+  })
+}
+
 export const run: Command = {
   name: 'run',
   summary: 'Run Jobs to the end on this machine, without a cluster.',
@@ -123,6 +144,7 @@ export const run: Command = {
   run: (context) =>
     Effect.gen(function* () {
       const manifests = yield* loadJobManifests(context, 'run')
+      if (context.store._tag === 'File') yield* holdFileStore(context.store)
       const startedMs = yield* Clock.currentTimeMillis
       const engine = yield* startEngine({ eventBatchMs: RUN_EVENT_BATCH_MS })
       const applied = yield* applyManifests(manifests)

@@ -55,6 +55,9 @@ export function shownKey(key: string): string {
   return key.length <= 64 ? JSON.stringify(key) : `${JSON.stringify(key.slice(0, 64))}... (${key.length} characters)`
 }
 
+/** The yaml lexer's markers of a document, a flow error and a scalar: not part of the text. */
+const VIRTUAL_TOKENS: ReadonlySet<string> = new Set(['\x02', '\x18', '\x1f'])
+
 /**
  * What the lexer alone can refuse, before the parser runs: a document larger than a request may
  * be, or nesting beyond the estimate's bound. Returns the offset and the problem.
@@ -71,6 +74,8 @@ function scan(text: string): { readonly offset: number; readonly problem: string
       ? { offset: documentStart, problem: `a document of ${utf8Bytes(text.slice(documentStart, end))} bytes: Request entity too large: limit is ${MAX_REQUEST_BYTES}` }
       : undefined
   for (const token of new Lexer().lex(text)) {
+    // The lexer marks where documents, scalars and flow errors begin with tokens that are not in the text.
+    if (VIRTUAL_TOKENS.has(token)) continue
     const at = offset
     offset += token.length
     if (token === '\n' || token === '\r\n') {
@@ -142,7 +147,8 @@ class Converter {
   private counted<V extends JsonValue>(size: number, node: YamlNode | null, value: V): V {
     this.bytes += size
     if (this.bytes > MAX_REQUEST_BYTES) {
-      throw new Refusal(node === null ? this.base : this.offsetOf(node), `a value of more than ${MAX_REQUEST_BYTES} bytes as JSON: Request entity too large: limit is ${MAX_REQUEST_BYTES}`)
+      const at = this.inAlias > 0 ? this.aliasAt : node === null ? this.base : this.offsetOf(node)
+      throw new Refusal(at, `a value of more than ${MAX_REQUEST_BYTES} bytes as JSON: Request entity too large: limit is ${MAX_REQUEST_BYTES}`)
     }
     return value
   }

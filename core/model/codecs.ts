@@ -107,7 +107,8 @@ function lenientEnvVar() {
  * any other field is an unknown field, at any depth.
  */
 function podTemplateCodec(mode: DecodeMode, fields: PodTemplateFields) {
-  if (fields === 'passThrough') return passThroughPodTemplateCodec(mode)
+  // Reading leniently (a Job a store returns) keeps the pod template as it was written.
+  if (fields === 'passThrough' || mode.unknownFields === 'keep') return passThroughPodTemplateCodec(mode)
   const api = apiCodecs(mode)
   const envVar = struct('EnvVar', { ...api.fieldsOf('EnvVar'), name: str, value: str }, mode, { required: ['name'] })
   const container = struct('Container', { ...api.fieldsOf('Container'), ...containerFields, env: list(envVar) }, mode)

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MAX_REQUEST_BYTES } from './inputLimits.js'
 import { parseYamlDocuments } from './yamlDocuments.js'
@@ -90,5 +91,36 @@ describe('parseYamlDocuments refuses, in one line that names the line', () => {
   it('a long duplicate key is shown cut', () => {
     const key = 'k'.repeat(100_000)
     expect(problemOf(`{"${key}": 1,\n"${key}": 2}`)).toBe(`line 2, column 1: key "${'k'.repeat(64)}"... (100000 characters) already set in map`)
+  })
+})
+
+describe('a JSON text takes the fast path, with the same result as the YAML reader', () => {
+  // A comment first makes the same text a YAML document (the fast path is for text that starts as JSON does).
+  const asYaml = (json: string) => parseYamlDocuments(`# yaml\n${json}`)
+  const lineDown = (problem: string) => problem.replace(/^line (\d+)/, (_, n: string) => `line ${Number(n) + 1}`)
+
+  it('reads every JSON value as the YAML reader does (fast-check, 2000 cases)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.array(fc.jsonValue({ maxDepth: 4 })), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 4 }))), fc.boolean(), (value, pretty) => {
+        const json = JSON.stringify(value, null, pretty ? 2 : undefined)
+        const fast = parseYamlDocuments(json)
+        const yaml = asYaml(json)
+        expect(fast.ok).toBe(yaml.ok)
+        if (fast.ok && yaml.ok) expect(fast.documents.map((d) => d.value)).toEqual(yaml.documents.map((d) => d.value))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it.each([
+    ['a duplicate key', '{"a": {"b": 1,\n  "b": 2}}'],
+    ['nesting deeper than 100 levels', `{"a": ${'['.repeat(120)}${']'.repeat(120)}}`],
+    ['a mapping with more than 10000 keys', JSON.stringify({ labels: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 'v'])) })],
+    ['a value larger than etcd stores', JSON.stringify({ a: 'x'.repeat(2_000_000) })],
+  ])('refuses %s with the YAML reader\'s message', (_name, json) => {
+    const fast = parseYamlDocuments(json)
+    const yaml = asYaml(json)
+    expect(fast.ok || yaml.ok).toBe(false)
+    if (!fast.ok && !yaml.ok) expect(lineDown(fast.problem)).toBe(yaml.problem)
   })
 })

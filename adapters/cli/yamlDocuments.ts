@@ -2,16 +2,18 @@
  * YAML and JSON documents to plain JSON values, in linear time and bounded (`inputLimits.ts`):
  * the size of a document and of its value, nesting depth, keys per mapping and the values that
  * aliases copy. Every refusal is one line naming where it is (`line 4, column 9: ...`); nothing
- * here throws. The yaml library parses; the values are built here rather than by its `toJS`, so
- * that duplicate keys are found with a set (its check is quadratic), aliases are counted and
- * resolved in one pass, and a `__proto__` key stays an ordinary key.
+ * here throws. A JSON text takes a fast path (`jsonDocument.ts`); otherwise the yaml library
+ * parses, and the values are built here rather than by its `toJS`, so that duplicate keys are
+ * found with a set (its check is quadratic), aliases are counted and resolved in one pass, and a
+ * `__proto__` key stays an ordinary key.
  */
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser } from 'yaml'
 import type { Document, Node as YamlNode } from 'yaml'
+import type { JsonValue } from './jsonDocument.js'
+import { parseJsonDocument } from './jsonDocument.js'
 import { MAX_ALIAS_VALUES, MAX_FILE_BYTES, MAX_MAPPING_KEYS, MAX_NESTING_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES } from './inputLimits.js'
 
-/** A JSON value read from a document. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+export type { JsonValue } from './jsonDocument.js'
 
 /** One document's value and the line it starts on. */
 export interface ParsedDocument {
@@ -192,9 +194,23 @@ class Converter {
   }
 }
 
-/** The JSON size in bytes of `value` (as the request body that would carry it). */
-function jsonBytes(value: JsonValue): number {
-  return utf8Bytes(JSON.stringify(value))
+/** Why `value` is too large to send (its size as JSON, the request body that would carry it). */
+function sizeProblem(value: JsonValue): string | undefined {
+  const bytes = utf8Bytes(JSON.stringify(value))
+  if (bytes > MAX_REQUEST_BYTES) return `a value of ${bytes} bytes as JSON: Request entity too large: limit is ${MAX_REQUEST_BYTES}`
+  if (bytes > MAX_OBJECT_BYTES) return `a value of ${bytes} bytes as JSON, more than etcd stores in one object (${MAX_OBJECT_BYTES}): etcdserver: request is too large`
+  return undefined
+}
+
+/** `line L, column C: ` of an offset, counted in the text (for the one refusal shown). */
+function positionIn(text: string, offset: number): string {
+  let line = 1
+  let lineStart = 0
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++
+    lineStart = i + 1
+  }
+  return `line ${line}, column ${offset - lineStart + 1}: `
 }
 
 /**
@@ -210,6 +226,14 @@ export function parseYamlDocuments(text: string): ParseOutcome {
   }
   try {
     if (text.length > MAX_FILE_BYTES || utf8Bytes(text) > MAX_FILE_BYTES) return { ok: false, problem: `the input is larger than ${MAX_FILE_BYTES} bytes` }
+    const json = /^\s*[[{]/.test(text) && utf8Bytes(text) <= MAX_REQUEST_BYTES ? parseJsonDocument(text, shownKey) : undefined
+    if (json !== undefined) {
+      if (!json.ok) return { ok: false, problem: `${positionIn(text, json.offset)}${json.problem}` }
+      const sized = sizeProblem(json.value)
+      const start = positionIn(text, text.search(/\S/))
+      const line = Number(/^line (\d+)/.exec(start)?.[1] ?? 1)
+      return sized === undefined ? { ok: true, documents: [{ value: json.value, line }] } : { ok: false, problem: `${start}${sized}` }
+    }
     const refused = scan(text)
     if (refused !== undefined) {
       lines.addNewLine(0)
@@ -246,12 +270,8 @@ function documentValue(doc: Document.Parsed, text: string): DocumentOutcome {
   try {
     const value = new Converter(start).value(doc.contents, 1)
     if (value === null) return { ok: true, value: undefined }
-    const bytes = jsonBytes(value)
-    if (bytes > MAX_REQUEST_BYTES) return { ok: false, offset: start, problem: `a value of ${bytes} bytes as JSON: Request entity too large: limit is ${MAX_REQUEST_BYTES}` }
-    if (bytes > MAX_OBJECT_BYTES) {
-      return { ok: false, offset: start, problem: `a value of ${bytes} bytes as JSON, more than etcd stores in one object (${MAX_OBJECT_BYTES}): etcdserver: request is too large` }
-    }
-    return { ok: true, value }
+    const sized = sizeProblem(value)
+    return sized === undefined ? { ok: true, value } : { ok: false, offset: start, problem: sized }
   } catch (error) {
     if (error instanceof Refusal) return { ok: false, offset: error.offset, problem: error.problem }
     throw error

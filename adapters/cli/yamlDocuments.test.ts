@@ -19,6 +19,10 @@ describe('parseYamlDocuments reads what kubectl reads', () => {
     expect(outcome).toEqual({ ok: true, documents: [{ value: { a: 1, b: [1, { c: 'd' }] }, line: 1 }, { value: { x: 'y' }, line: 5 }] })
   })
 
+  it('reads a pair in a flow list as a mapping of one key, as YAML does', () => {
+    expect(valuesOf('args: [a: 1, b]\n')).toEqual([{ args: [{ a: 1 }, 'b'] }])
+  })
+
   it('expands aliases', () => {
     expect(valuesOf('base: &c {image: perl}\ncontainers: [*c, *c]\n')).toEqual([{ base: { image: 'perl' }, containers: [{ image: 'perl' }, { image: 'perl' }] }])
   })

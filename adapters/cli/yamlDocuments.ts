@@ -122,14 +122,16 @@ class Converter {
     if (isAlias(node)) return this.alias(node, depth)
     if (this.inAlias === 0 && node.anchor !== undefined) this.anchors.set(node.anchor, node)
     if (isScalar(node)) return this.scalar(node.value, node)
-    if (isMap(node)) return this.mapping(node.items, node, depth)
-    if (isSeq(node)) {
-      this.expanding.add(node)
-      const items = node.items.map((item) => this.value(isPair(item) ? null : (item as YamlNode | null), depth + 1))
+    if (!isMap(node) && !isSeq(node)) throw new Refusal(this.offsetOf(node), 'a value that is not a mapping, a list or a scalar')
+    // While a collection is being built, an alias to it would be a cycle.
+    this.expanding.add(node)
+    try {
+      if (isMap(node)) return this.mapping(node.items, node, depth)
+      // A pair in a flow list (`[a: 1]`) is a mapping of one key, as YAML reads it.
+      return node.items.map((item) => (isPair(item) ? this.mapping([item], node, depth + 1) : this.value(item as YamlNode | null, depth + 1)))
+    } finally {
       this.expanding.delete(node)
-      return items
     }
-    throw new Refusal(this.offsetOf(node), 'a value that is not a mapping, a list or a scalar')
   }
 
   private alias(node: YamlNode & { readonly source: string }, depth: number): JsonValue {
@@ -163,8 +165,7 @@ class Converter {
 
   private mapping(items: ReadonlyArray<unknown>, node: YamlNode, depth: number): JsonValue {
     if (items.length > MAX_MAPPING_KEYS) throw new Refusal(this.offsetOf(node), `a mapping with ${items.length} keys, more than ${MAX_MAPPING_KEYS}`)
-    this.expanding.add(node)
-    const seen = new Map<string, number | undefined>()
+    const seen = new Set<string>()
     const entries: Array<[string, JsonValue]> = []
     for (const item of items) {
       if (!isPair(item)) continue
@@ -172,11 +173,10 @@ class Converter {
       const key = this.key(keyNode, node, depth)
       const keyOffset = keyNode === null ? this.offsetOf(node) : this.offsetOf(keyNode)
       if (seen.has(key)) throw new Refusal(keyOffset, `key ${shownKey(key)} already set in map`)
-      seen.set(key, keyOffset)
+      seen.add(key)
       this.counted(2, keyNode, null)
       entries.push([key, this.value(item.value as YamlNode | null, depth + 1)])
     }
-    this.expanding.delete(node)
     // `Object.fromEntries` defines own data properties: a `__proto__` key stays a key.
     return Object.fromEntries(entries)
   }

@@ -7,7 +7,7 @@ import { Cause, Context, Effect, Either, Exit, Layer, Logger, LogLevel } from 'e
 import { PodRuntime, type PodRuntimeService } from '../ports/PodRuntime.js'
 import { parseArgs, booleanFlag, stringFlag, type ParsedArgs } from './args.js'
 import { commandHelp, DEFAULT_NAMESPACE, GLOBAL_FLAGS, type Command } from './command.js'
-import { describeFailure, ExitCode, oneLine, StoreUnavailableError, UsageError, type CliError } from './errors.js'
+import { boundedLine, describeFailure, ExitCode, oneLine, StoreUnavailableError, UsageError, type CliError } from './errors.js'
 import { CliIO } from './io.js'
 import { buildStore, defaultResolver, formatStoreSpec, parseStoreSpec, STORE_ENV, DEFAULT_FILE_STORE_DIR, type StoreResolver, type StoreSpec } from './store.js'
 import { apply, create } from './verbs/apply.js'
@@ -134,7 +134,7 @@ export function runCli(argv: ReadonlyArray<string>, options: CliOptions = {}): E
     }
     if (Cause.isInterruptedOnly(exit.cause)) return yield* Effect.interrupt
     const defect = Cause.squash(exit.cause)
-    yield* io.err(`error: internal error: ${oneLine(defect instanceof Error ? defect.message : String(defect))}\n`)
+    yield* io.err(`${boundedLine(`error: internal error: ${oneLine(defect instanceof Error ? defect.message : String(defect))}`)}\n`)
     return ExitCode.Failed
   })
 }

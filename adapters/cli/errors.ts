@@ -3,6 +3,7 @@
  * line on stderr in kubectl's wording, and an exit code (see `docs/jobctl.md`).
  */
 import { Data } from 'effect'
+import { goQuoteShown } from '../../core/model/fieldErrors.js'
 import type { StoreError } from '../ports/errors.js'
 
 /** Exit codes; `docs/jobctl.md` documents them. */
@@ -53,8 +54,26 @@ export class TimeoutError extends Data.TaggedError('TimeoutError')<{ readonly me
 /** Every failure a command reports. */
 export type CliError = UsageError | InputError | ApiError | StoreUnavailableError | TimeoutError | ServerRefusal
 
-/** The single line shown for a failure and the exit code it gives. */
+/**
+ * The longest failure line shown: beyond it the line is cut and the rest counted, so that no
+ * input (a hundred thousand unknown fields, say) makes a megabyte line.
+ */
+export const MAX_LINE_CHARACTERS = 4096
+
+/** `line` cut to `MAX_LINE_CHARACTERS`. */
+export function boundedLine(line: string): string {
+  if (line.length <= MAX_LINE_CHARACTERS) return line
+  const kept = Array.from(line.slice(0, MAX_LINE_CHARACTERS + 1)).slice(0, MAX_LINE_CHARACTERS).join('')
+  return `${kept}... (${line.length - kept.length} more characters)`
+}
+
+/** The single line shown for a failure and the exit code it gives (at most `MAX_LINE_CHARACTERS`, plus the count of the rest). */
 export function describeFailure(error: CliError): { readonly line: string; readonly exitCode: number } {
+  const { line, exitCode } = describeFailureInFull(error)
+  return { line: boundedLine(line), exitCode }
+}
+
+function describeFailureInFull(error: CliError): { readonly line: string; readonly exitCode: number } {
   switch (error._tag) {
     case 'UsageError': {
       const hint = `see 'jobctl${error.command === undefined ? '' : ` ${error.command}`} --help'`
@@ -85,7 +104,7 @@ function renderApiError(error: ApiError): { readonly line: string; readonly exit
       // kubectl prints 422s from the status details, without the source: `The Job "pi" is invalid: ...`.
       const marker = ' is invalid: '
       const at = e.reason.indexOf(marker)
-      if (at >= 0) return { line: `The ${e.kind} ${JSON.stringify(e.name)} is invalid: ${oneLine(e.reason.slice(at + marker.length))}`, exitCode: ExitCode.Failed }
+      if (at >= 0) return { line: `The ${e.kind} ${goQuoteShown(e.name)} is invalid: ${oneLine(e.reason.slice(at + marker.length))}`, exitCode: ExitCode.Failed }
       // A body the server cannot decode is a 400 (`Job in version "v1" cannot be handled as a Job: ...`).
       return { line: `Error from server (BadRequest): ${sourcePrefix(error)}${oneLine(e.reason)}`, exitCode: ExitCode.Failed }
     }

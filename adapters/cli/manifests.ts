@@ -6,9 +6,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Effect } from 'effect'
-import { parseAllDocuments } from 'yaml'
 import { InputError } from './errors.js'
+import { MAX_FILE_BYTES } from './inputLimits.js'
 import { CliIO } from './io.js'
+import { parseYamlDocuments, shownKey } from './yamlDocuments.js'
 
 /** One object read from a file. */
 export interface Manifest {
@@ -31,7 +32,7 @@ export function readManifests(sources: ReadonlyArray<string>, recursive: boolean
         continue
       }
       for (const file of yield* filesOf(source, recursive)) {
-        const text = yield* Effect.tryPromise({ try: () => readFile(file, 'utf8'), catch: (e) => ioError(file, e) })
+        const text = yield* Effect.tryPromise({ try: () => readBounded(file), catch: (e) => ioError(file, e) })
         manifests.push(...(yield* parseDocuments(text, file)))
       }
     }
@@ -61,10 +62,22 @@ export function requireJobs(manifests: ReadonlyArray<Manifest>): Effect.Effect<R
   return Effect.succeed(manifests)
 }
 
+/** Reads a file, refusing one larger than `MAX_FILE_BYTES` before reading it. */
+async function readBounded(file: string): Promise<string> {
+  const info = await stat(file)
+  if (info.size > MAX_FILE_BYTES) throw new TooLarge(info.size)
+  return readFile(file, 'utf8')
+}
+
+class TooLarge {
+  constructor(readonly size: number) {}
+}
+
 const validationError = (source: string, problem: string): InputError =>
   new InputError({ message: `error validating ${JSON.stringify(source)}: error validating data: ${problem}` })
 
 function ioError(path: string, error: unknown): InputError {
+  if (error instanceof TooLarge) return new InputError({ message: `error parsing ${path}: the file has ${error.size} bytes, more than ${MAX_FILE_BYTES}` })
   const code = (error as NodeJS.ErrnoException | undefined)?.code
   if (code === 'ENOENT') return new InputError({ message: `the path ${JSON.stringify(path)} does not exist` })
   if (code === 'EACCES') return new InputError({ message: `open ${path}: permission denied` })
@@ -88,33 +101,32 @@ function filesOf(path: string, recursive: boolean): Effect.Effect<ReadonlyArray<
   })
 }
 
-/** Parses YAML or JSON documents; a syntax error is reported with its line and column. */
+/**
+ * Parses YAML or JSON documents (bounded: see `inputLimits.ts`); a syntax error or a bound
+ * passed is reported with the file, line and column.
+ */
 export function parseDocuments(text: string, source: string): Effect.Effect<ReadonlyArray<Manifest>, InputError> {
   return Effect.suspend(() => {
+    const parsed = parseYamlDocuments(text)
+    if (!parsed.ok) return Effect.fail(new InputError({ message: `error parsing ${source}: ${parsed.problem}` }))
     const manifests: Manifest[] = []
-    for (const doc of parseAllDocuments(text, { uniqueKeys: true })) {
-      const problem = doc.errors[0]
-      if (problem !== undefined) {
-        const at = problem.linePos?.[0]
-        const where = at !== undefined ? `line ${at.line}, column ${at.col}: ` : ''
-        const message = problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '')
-        return Effect.fail(new InputError({ message: `error parsing ${source}: ${where}${message}` }))
+    for (const { value, line } of parsed.documents) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        return Effect.fail(new InputError({ message: `error parsing ${source}: line ${line}: a document must be an object, not ${Array.isArray(value) ? 'a list' : shownValue(value)}` }))
       }
-      const value: unknown = doc.toJS({ maxAliasCount: 100 })
-      if (value === null || value === undefined) continue
-      if (typeof value !== 'object' || Array.isArray(value)) {
-        return Effect.fail(new InputError({ message: `error parsing ${source}: a document must be an object, not ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}` }))
-      }
-      const object = value as Record<string, unknown>
-      if (object['kind'] === 'List' && Array.isArray(object['items'])) {
-        for (const item of object['items'] as unknown[]) {
+      const items = value['items']
+      if (value['kind'] === 'List' && Array.isArray(items)) {
+        for (const item of items) {
           if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-            return Effect.fail(new InputError({ message: `error parsing ${source}: every item of a List must be an object` }))
+            return Effect.fail(new InputError({ message: `error parsing ${source}: line ${line}: every item of a List must be an object` }))
           }
-          manifests.push({ source, object: item as Record<string, unknown> })
+          manifests.push({ source, object: item })
         }
-      } else manifests.push({ source, object })
+      } else manifests.push({ source, object: value })
     }
     return Effect.succeed(manifests)
   })
 }
+
+/** A scalar for a message: JSON, a long string cut. */
+const shownValue = (value: string | number | boolean | null): string => (typeof value === 'string' ? shownKey(value) : JSON.stringify(value))

@@ -44,3 +44,19 @@ describe('threeWayMergePatch (client-side apply)', () => {
     expect(threeWayMergePatch(manifest, manifest, live)).toEqual({ spec: { parallelism: 2 } })
   })
 })
+
+describe('a __proto__ key is data, never a prototype', () => {
+  const withProto = (json: string) => JSON.parse(json) as Record<string, unknown>
+
+  it('applyMergePatch sets and merges an own __proto__ key', () => {
+    const patched = applyMergePatch({ a: 1 }, withProto('{"__proto__":{"polluted":true}}')) as Record<string, unknown>
+    expect(Object.getPrototypeOf(patched)).toBe(Object.prototype)
+    expect(Object.keys(patched)).toEqual(['a', '__proto__'])
+    expect(JSON.stringify(patched)).toBe('{"a":1,"__proto__":{"polluted":true}}')
+  })
+
+  it('threeWayMergePatch carries an own __proto__ key of the manifest into the patch', () => {
+    const patch = threeWayMergePatch({}, withProto('{"spec":{"__proto__":{"x":1}}}'), { spec: {} })
+    expect(JSON.stringify(patch)).toBe('{"spec":{"__proto__":{"x":1}}}')
+  })
+})

@@ -13,13 +13,20 @@ type Json = unknown
 
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
+// Keys are read and written as own properties, so that a `__proto__` key is data, never a prototype.
+const own = (o: Record<string, Json>, key: string): Json => (Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined)
+const hasOwn = (o: Record<string, Json>, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key)
+const setOwn = (o: Record<string, Json>, key: string, value: Json): void => {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
 /** Applies a merge patch: objects merge key by key, `null` removes, anything else replaces. */
 export function applyMergePatch(target: Json, patch: Json): Json {
   if (!isObject(patch)) return patch
   const result: Record<string, Json> = isObject(target) ? { ...target } : {}
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key]
-    else result[key] = applyMergePatch(result[key], value)
+    else setOwn(result, key, applyMergePatch(own(result, key), value))
   }
   return result
 }
@@ -35,13 +42,14 @@ export function threeWayMergePatch(original: Json, modified: Json, current: Json
   const c = isObject(current) ? current : {}
   const patch: Record<string, Json> = {}
   for (const [key, value] of Object.entries(m)) {
-    if (isObject(value) && isObject(c[key])) {
-      const nested = threeWayMergePatch(o[key], value, c[key])
-      if (Object.keys(nested).length > 0) patch[key] = nested
-    } else if (!jsonEqual(value, c[key])) patch[key] = value
+    const live = own(c, key)
+    if (isObject(value) && isObject(live)) {
+      const nested = threeWayMergePatch(own(o, key), value, live)
+      if (Object.keys(nested).length > 0) setOwn(patch, key, nested)
+    } else if (!jsonEqual(value, live)) setOwn(patch, key, value)
   }
   for (const key of Object.keys(o)) {
-    if (!(key in m) && key in c) patch[key] = null
+    if (!hasOwn(m, key) && hasOwn(c, key)) setOwn(patch, key, null)
   }
   return patch
 }

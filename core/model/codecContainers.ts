@@ -35,21 +35,24 @@ export function list<D extends AnyDecoder>(item: D): t.Type<ReadonlyArray<Decode
   return markAsCollection(codec, 'list')
 }
 
-/** A `map[string]string` (labels, annotations, node selectors). */
-export const stringMap = (() => {
-  const codec = build<Readonly<Record<string, string>>>('map<string,string>', (u, c) => {
+/** A `map[string]T`: keys are kept as they are, each value decoded by `item`. */
+export function mapOf<D extends AnyDecoder>(item: D): t.Type<Readonly<Record<string, DecodedOf<D>>>, Readonly<Record<string, DecodedOf<D>>>, unknown> {
+  const codec = build<Readonly<Record<string, DecodedOf<D>>>>(`map<string,${item.name}>`, (u, c) => {
     if (!isPlainObject(u)) return typeMismatch(u, c, 'object')
     const errors: t.ValidationError[] = []
-    const out: Array<[string, string]> = []
+    const out: Array<[string, unknown]> = []
     for (const k of Object.keys(u)) {
       const v = ownField(u, k)
-      const s = collect(errors, str.validate(v, entry(c, k, str, v)))
-      if (typeof s === 'string') out.push([k, s])
+      const decoded = collect(errors, item.validate(v, entry(c, k, item, v)))
+      if (decoded !== undefined) out.push([k, decoded])
     }
-    return errors.length > 0 ? left(errors) : right(Object.fromEntries(out))
+    return errors.length > 0 ? left(errors) : right(Object.fromEntries(out) as Readonly<Record<string, DecodedOf<D>>>)
   })
   return markAsCollection(codec, 'map')
-})()
+}
+
+/** A `map[string]string` (labels, annotations, node selectors). */
+export const stringMap = mapOf(str)
 
 type Props = { readonly [k: string]: AnyDecoder }
 

@@ -1,7 +1,8 @@
 /**
  * io-ts codecs for a batch/v1 Job manifest as `kubectl apply` sends it (decoding to the
  * undefaulted `JobManifest` of `manifest.ts`), and for pods as a store holds them. The parts of
- * the pod template the controller does not interpret are kept as JSON, untouched.
+ * the pod template the controller does not interpret are checked against the API server's field
+ * list (`apiCodecs.ts`) and kept as JSON, untouched.
  */
 import * as t from 'io-ts'
 import { right } from 'fp-ts/lib/Either.js'
@@ -25,6 +26,7 @@ import {
   typeMismatch,
 } from './codecKit.js'
 import { list, openStruct, stringMap, struct } from './codecContainers.js'
+import { apiCodecs } from './apiCodecs.js'
 import type { JobManifest } from './manifest.js'
 import { invalid, notSupported, required } from './fieldErrors.js'
 import type { CompletionMode, ConditionStatus, LabelSelectorOperator, Pod, PodReplacementPolicy } from './types.js'
@@ -65,8 +67,9 @@ function metaCodecs(mode: DecodeMode) {
       annotations: stringMap,
       ownerReferences: list(ownerReference),
       finalizers: list(str),
-      // Server-managed fields the model does not interpret; accepted and kept as they are.
-      managedFields: json,
+      // Server-managed fields the model does not interpret: checked as the API server checks them
+      // under strict field validation, kept as they are when reading leniently.
+      managedFields: mode.unknownFields === 'reject' ? apiCodecs(mode).codecOf('[]ManagedFieldsEntry') : json,
       selfLink: str,
     },
     mode,
@@ -85,28 +88,50 @@ function metaCodecs(mode: DecodeMode) {
   return { objectMeta, labelSelector }
 }
 
-function podTemplateCodecs(mode: DecodeMode) {
-  const envVar = openStruct('EnvVar', { name: str, value: str, valueFrom: jsonObject }, { required: ['name'] })
-  const containerFields = { name: str, image: str, command: list(str), args: list(str), env: list(envVar) }
+const containerFields = { name: str, image: str, command: list(str), args: list(str), env: list(lenientEnvVar()) }
+const podSpecFields = {
+  restartPolicy: str,
+  hostname: str,
+  subdomain: str,
+  nodeName: str,
+  terminationGracePeriodSeconds: int64,
+}
+
+function lenientEnvVar() {
+  return openStruct('EnvVar', { name: str, value: str, valueFrom: jsonObject }, { required: ['name'] })
+}
+
+/**
+ * A Job's pod template under strict field validation: the fields the controller reads are typed
+ * here, every other field the API server knows is checked against its type (`apiCodecs`), and
+ * any other field is an unknown field, at any depth.
+ */
+function podTemplateCodec(mode: DecodeMode, fields: PodTemplateFields) {
+  // Reading leniently (a Job a store returns) keeps the pod template as it was written.
+  if (fields === 'passThrough' || mode.unknownFields === 'keep') return passThroughPodTemplateCodec(mode)
+  const api = apiCodecs(mode)
+  const envVar = struct('EnvVar', { ...api.fieldsOf('EnvVar'), name: str, value: str }, mode, { required: ['name'] })
+  const container = struct('Container', { ...api.fieldsOf('Container'), ...containerFields, env: list(envVar) }, mode)
+  const podSpec = struct('PodSpec', { ...api.fieldsOf('PodSpec'), ...podSpecFields, containers: list(container), initContainers: list(container) }, mode)
+  const { objectMeta } = metaCodecs(mode)
+  return struct('PodTemplateSpec', { metadata: objectMeta, spec: podSpec }, mode)
+}
+
+/** A pod template whose untyped fields are kept as JSON without checks (`podTemplateFields: 'passThrough'`). */
+function passThroughPodTemplateCodec(mode: DecodeMode) {
   const container = openStruct('Container', containerFields)
-  const podSpecFields = {
-    restartPolicy: str,
-    hostname: str,
-    subdomain: str,
-    nodeName: str,
-    terminationGracePeriodSeconds: int64,
-  }
   const podSpec = openStruct('PodSpec', { ...podSpecFields, containers: list(container), initContainers: list(container) })
   const { objectMeta } = metaCodecs(mode)
-  const template = struct('PodTemplateSpec', { metadata: objectMeta, spec: podSpec }, mode)
-  // The stored pod's stricter shape: container names and the container list are required.
+  return struct('PodTemplateSpec', { metadata: objectMeta, spec: podSpec }, mode)
+}
+
+/**
+ * A pod's spec as a store holds it, read leniently: container names and the container list are
+ * required, fields the controller does not read are kept as JSON.
+ */
+function storedPodSpecCodec() {
   const namedContainer = openStruct('Container', containerFields, { required: ['name'] })
-  const storedPodSpec = openStruct(
-    'PodSpec',
-    { ...podSpecFields, containers: list(namedContainer), initContainers: list(namedContainer) },
-    { required: ['containers'] },
-  )
-  return { template, storedPodSpec }
+  return openStruct('PodSpec', { ...podSpecFields, containers: list(namedContainer), initContainers: list(namedContainer) }, { required: ['containers'] })
 }
 
 function jobStatusCodec(mode: DecodeMode) {
@@ -150,10 +175,16 @@ function jobStatusCodec(mode: DecodeMode) {
 
 const POD_REPLACEMENT_POLICIES: ReadonlyArray<PodReplacementPolicy> = ['TerminatingOrFailed', 'Failed']
 
+/**
+ * How strict decoding treats the pod template's fields the API server does not know: `strict`
+ * refuses them as the API server does; `passThrough` keeps them as JSON, unchecked.
+ */
+export type PodTemplateFields = 'strict' | 'passThrough'
+
 /** Builds the Job codec for a decode mode (strict unknown fields; enums strict or with fallbacks). */
-export function jobCodec(mode: DecodeMode): t.Type<JobManifest, JobManifest, unknown> {
+export function jobCodec(mode: DecodeMode, podTemplateFields: PodTemplateFields = 'strict'): t.Type<JobManifest, JobManifest, unknown> {
   const { objectMeta, labelSelector } = metaCodecs(mode)
-  const { template } = podTemplateCodecs(mode)
+  const template = podTemplateCodec(mode, podTemplateFields)
   const onExitCodes = struct(
     'PodFailurePolicyOnExitCodesRequirement',
     {
@@ -237,7 +268,7 @@ export function jobCodec(mode: DecodeMode): t.Type<JobManifest, JobManifest, unk
 export function podCodec(): t.Type<Pod, Pod, unknown> {
   const mode: DecodeMode = { unknownFields: 'keep', enums: 'strict' }
   const { objectMeta } = metaCodecs(mode)
-  const { storedPodSpec } = podTemplateCodecs(mode)
+  const storedPodSpec = storedPodSpecCodec()
   const conditionStatus = requiredEnum(CONDITION_STATUSES, mode, 'Unknown')
   const podCondition = struct(
     'PodCondition',

@@ -5,6 +5,8 @@ import { parse } from 'yaml'
 import { decodeJob, decodeJobForAdmission, decodePod } from './decode.js'
 import type { FieldError } from './fieldErrors.js'
 import { renderFieldError } from './fieldErrors.js'
+import type { ApiTypeName } from './apiFields.js'
+import { API_TYPES } from './apiFields.js'
 
 const piYaml = readFileSync(new URL('../../examples/pi/job.yaml', import.meta.url), 'utf8')
 
@@ -79,6 +81,60 @@ describe('decodeJob', () => {
     })
     const decoded = decodeJob(manifest)
     expect(decoded._tag === 'Right' && decoded.right.spec?.template?.spec).toEqual(manifest.spec.template.spec)
+  })
+
+  it('refuses an unknown field anywhere in the pod template, with its path, as the API server\'s strict field validation does', () => {
+    const container = { name: 'pi', image: 'perl', comand: ['perl'], ports: [{ containerPort: 80, protocl: 'TCP' }], livenessProbe: { httpGet: { port: 8080, paht: '/' } } }
+    const manifest = job({
+      template: {
+        metadata: { labels: { app: 'pi' }, lables: {} },
+        spec: { containers: [container], restartPolicy: 'Never', affinity: { nodeAffinity: { requiredDuringScheduling: {} } }, volumes: [{ name: 'v', emptyDir: { medium: 'Memory', size: '1Gi' } }] },
+      },
+    })
+    expect(errorsOf(decodeJob(manifest))).toEqual([
+      'unknown field "spec.template.metadata.lables"',
+      'unknown field "spec.template.spec.containers[0].comand"',
+      'unknown field "spec.template.spec.containers[0].ports[0].protocl"',
+      'unknown field "spec.template.spec.containers[0].livenessProbe.httpGet.paht"',
+      'unknown field "spec.template.spec.affinity.nodeAffinity.requiredDuringScheduling"',
+      'unknown field "spec.template.spec.volumes[0].emptyDir.size"',
+    ])
+  })
+
+  it('keeps unknown pod-template fields as JSON when asked to (podTemplateFields: passThrough), the Job\'s own fields still strict', () => {
+    const container = { name: 'pi', image: 'perl', myRunner: { slots: 2 } }
+    const manifest = job({ template: { spec: { containers: [container], restartPolicy: 'Never', scheduler: 'mine' } } })
+    const decoded = decodeJob(manifest, { podTemplateFields: 'passThrough' })
+    expect(decoded._tag === 'Right' && decoded.right.spec?.template?.spec).toEqual(manifest.spec.template.spec)
+    expect(errorsOf(decodeJob(job({ foo: 1 }), { podTemplateFields: 'passThrough' }))).toEqual(['unknown field "spec.foo"'])
+  })
+
+  it('checks the types of pod-template fields it does not interpret, as the API server decodes them', () => {
+    const container = { name: 'pi', image: 'perl', ports: [{ containerPort: '80' }], stdin: 'yes', resources: { limits: { cpu: 1, memory: '64Mi' }, requests: { cpu: true } } }
+    expect(errorsOf(decodeJob(job({ template: { spec: { containers: [container], restartPolicy: 'Never', nodeSelector: { zone: 1 } } } })))).toEqual([
+      'spec.template.spec.containers[0].ports[0].containerPort: Invalid value: "80": spec.template.spec.containers[0].ports[0].containerPort in body must be of type integer',
+      'spec.template.spec.containers[0].stdin: Invalid value: "yes": spec.template.spec.containers[0].stdin in body must be of type boolean',
+      'spec.template.spec.containers[0].resources.requests[cpu]: Invalid value: true: spec.template.spec.containers[0].resources.requests[cpu] in body must be of type string',
+      'spec.template.spec.nodeSelector[zone]: Invalid value: 1: spec.template.spec.nodeSelector[zone] in body must be of type string',
+    ])
+  })
+
+  it('refuses a __proto__ key as an unknown field instead of dropping it', () => {
+    const manifest: unknown = JSON.parse(
+      '{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"pi"},"spec":{"__proto__":{"parallelism":5},"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"pi","__proto__":{"image":"x"}}]}}}}',
+    )
+    expect(errorsOf(decodeJob(manifest))).toEqual(['unknown field "spec.__proto__"', 'unknown field "spec.template.spec.containers[0].__proto__"'])
+  })
+
+  it('keeps a __proto__ key of a map as data, never as a prototype', () => {
+    const manifest: unknown = JSON.parse(
+      '{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"pi","annotations":{"__proto__":"x"}},"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"pi"}]}}}}',
+    )
+    const decoded = decodeJob(manifest)
+    expect(decoded._tag).toBe('Right')
+    const annotations = decoded._tag === 'Right' ? decoded.right.metadata?.annotations : undefined
+    expect(annotations !== undefined && Object.getOwnPropertyDescriptor(annotations, '__proto__')?.value).toBe('x')
+    expect(annotations !== undefined && Object.getPrototypeOf(annotations)).toBe(Object.prototype)
   })
 
   it('treats null as absent, as Go does (kubectl writes creationTimestamp: null)', () => {
@@ -160,11 +216,13 @@ describe('decodeJob', () => {
     expect(errorsOf(decodeJob(getter))).toEqual([])
     const cyclic: Record<string, unknown> = { name: 'pi', image: 'x' }
     cyclic['self'] = cyclic
-    expect(errorsOf(decodeJob(job({ template: { spec: { containers: [cyclic] } } })))).toEqual([
-      'spec.template.spec.containers[0].self: Invalid value: "object": spec.template.spec.containers[0].self in body must be of type JSON value',
+    expect(errorsOf(decodeJob(job({ template: { spec: { containers: [cyclic] } } })))).toEqual(['unknown field "spec.template.spec.containers[0].self"'])
+    const managedFields = [{ manager: 'kubectl', fieldsV1: cyclic }]
+    expect(errorsOf(decodeJob({ ...job({}), metadata: { name: 'pi', managedFields } }))).toEqual([
+      'metadata.managedFields[0].fieldsV1: Invalid value: "object": metadata.managedFields[0].fieldsV1 in body must be of type object',
     ])
     expect(decodeJob(job({ activeDeadlineSeconds: new Date() }))._tag).toBe('Left')
-    expect(decodeJob(job({ template: { spec: { containers: [{ name: 'a', x: Number.NaN }] } } }))._tag).toBe('Left')
+    expect(decodeJob(job({ template: { spec: { containers: [{ name: 'a', terminationMessagePath: Number.NaN }] } } }))._tag).toBe('Left')
   })
 
   test.prop([fc.anything({ withNullPrototype: true, withBoxedValues: true, withMap: true, withSet: true, withDate: true, withTypedArray: true, withSparseArray: true, withBigInt: true })])(
@@ -248,5 +306,36 @@ describe('decodePod', () => {
 
   test.prop([fc.anything()])('never throws', (input) => {
     expect(['Left', 'Right']).toContain(decodePod(input)._tag)
+  })
+})
+
+describe('decodeJob knows every field the API server knows', () => {
+  // Where each object type the model types by hand sits in a Job; every field of each, set to
+  // null (absent, as Go decodes it), must be a known field.
+  const nulls = (name: ApiTypeName): Record<string, null> => Object.fromEntries(Object.keys(API_TYPES[name]).map((field) => [field, null]))
+  const places: ReadonlyArray<readonly [ApiTypeName, (fields: Record<string, null>) => unknown]> = [
+    ['Job', (f) => ({ ...f, apiVersion: 'batch/v1', kind: 'Job' })],
+    ['ObjectMeta', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: f })],
+    ['OwnerReference', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { ownerReferences: [f] } })],
+    ['ManagedFieldsEntry', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { managedFields: [f] } })],
+    ['JobSpec', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: f })],
+    ['LabelSelector', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { selector: f } })],
+    ['LabelSelectorRequirement', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { selector: { matchExpressions: [f] } } })],
+    ['PodFailurePolicy', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { podFailurePolicy: f } })],
+    ['PodFailurePolicyRule', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { podFailurePolicy: { rules: [f] } } })],
+    ['PodFailurePolicyOnExitCodesRequirement', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { podFailurePolicy: { rules: [{ onExitCodes: f }] } } })],
+    ['PodFailurePolicyOnPodConditionsPattern', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { podFailurePolicy: { rules: [{ onPodConditions: [f] }] } } })],
+    ['SuccessPolicy', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { successPolicy: f } })],
+    ['SuccessPolicyRule', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { successPolicy: { rules: [f] } } })],
+    ['PodTemplateSpec', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { template: f } })],
+    ['PodSpec', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { template: { spec: f } } })],
+    ['Container', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { template: { spec: { containers: [f], initContainers: [f] } } } })],
+    ['EnvVar', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', spec: { template: { spec: { containers: [{ env: [f] }] } } } })],
+    ['JobStatus', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', status: f })],
+    ['JobCondition', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', status: { conditions: [f] } })],
+    ['UncountedTerminatedPods', (f) => ({ apiVersion: 'batch/v1', kind: 'Job', status: { uncountedTerminatedPods: f } })],
+  ]
+  it.each(places)('every field of %s (Kubernetes v1.36 OpenAPI)', (name, place) => {
+    expect(errorsOf(decodeJob(place(nulls(name)))).filter((e) => e.startsWith('unknown field'))).toEqual([])
   })
 })

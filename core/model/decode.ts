@@ -2,10 +2,11 @@
  * Decoding at the edge: untrusted input to `JobManifest` / `Pod`, every problem at once.
  *
  * `decodeJob` validates as the API server's strict field validation does: wrong types, unknown
- * fields of the Job's own metadata/spec/status (one `UnknownField` each), `apiVersion` and
- * `kind`, and the enum fields (`completionMode`, `podReplacementPolicy`, pod-failure-policy
- * `action`/`operator`/`status`) with the messages validation gives them. Pod-template fields
- * the controller does not interpret pass through untouched. Neither function ever throws.
+ * fields anywhere in the Job (one `UnknownField` each, with its path, the pod template included:
+ * its fields are checked against the API server's own field list, `apiFields.ts`), `apiVersion`
+ * and `kind`, and the enum fields (`completionMode`, `podReplacementPolicy`, pod-failure-policy
+ * `action`/`operator`/`status`) with the messages validation gives them. Pod-template fields the
+ * controller does not interpret are kept untouched. Neither function ever throws.
  */
 import type * as t from 'io-ts'
 import type { Either } from 'fp-ts/lib/Either.js'
@@ -13,6 +14,7 @@ import { left, right } from 'fp-ts/lib/Either.js'
 import type { DecodeMode } from './codecKit.js'
 import { isEnumFailure, isKubeValidationError, pathOf } from './codecKit.js'
 import type { JobManifest } from './manifest.js'
+import type { PodTemplateFields } from './codecs.js'
 import { jobCodec, podCodec } from './codecs.js'
 import type { FieldError } from './fieldErrors.js'
 import { invalid } from './fieldErrors.js'
@@ -34,6 +36,7 @@ export type {
 const STRICT: DecodeMode = { unknownFields: 'reject', enums: 'strict' }
 const FALLBACK: DecodeMode = { unknownFields: 'reject', enums: 'fallback' }
 const strictJob = jobCodec(STRICT)
+const passThroughJob = jobCodec(STRICT, 'passThrough')
 const fallbackJob = jobCodec(FALLBACK)
 const pod = podCodec()
 
@@ -54,15 +57,26 @@ function guarded<A>(what: string, f: () => Either<ReadonlyArray<FieldError>, A>)
   }
 }
 
+/** Options of `decodeJob`. */
+export interface DecodeJobOptions {
+  /**
+   * `strict` (the default) refuses pod-template fields the API server does not know, as it does;
+   * `passThrough` keeps them as JSON, unchecked, for pod templates that carry data of their own
+   * (an orchestrator that is not Kubernetes). The Job's own fields are strict either way.
+   */
+  readonly podTemplateFields?: PodTemplateFields
+}
+
 /**
  * Decodes a batch/v1 Job manifest (as `kubectl apply` sends it, e.g. parsed from YAML).
  * Returns every problem with its path: `spec.parallelism: Invalid value: "two": spec.parallelism
- * in body must be of type integer`, `unknown field "spec.foo"`, `apiVersion: Unsupported value:
- * "batch/v2": supported values: "batch/v1"`, … Never throws.
+ * in body must be of type integer`, `unknown field "spec.template.spec.containers[0].comand"`,
+ * `apiVersion: Unsupported value: "batch/v2": supported values: "batch/v1"`, … Never throws.
  */
-export function decodeJob(input: unknown): Either<ReadonlyArray<FieldError>, JobManifest> {
+export function decodeJob(input: unknown, options: DecodeJobOptions = {}): Either<ReadonlyArray<FieldError>, JobManifest> {
   return guarded('Job', () => {
-    const decoded = strictJob.decode(input)
+    const codec = options.podTemplateFields === 'passThrough' ? passThroughJob : strictJob
+    const decoded = codec.decode(input)
     return decoded._tag === 'Right' ? right(decoded.right) : left(decoded.left.map(toFieldError))
   })
 }

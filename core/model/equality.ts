@@ -18,13 +18,16 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const ra = a as Record<string, unknown>
   const rb = b as Record<string, unknown>
   for (const k of Object.keys(ra)) {
-    if (!jsonEqual(ra[k], rb[k])) return false
+    if (!jsonEqual(ra[k], member(rb, k))) return false
   }
   for (const k of Object.keys(rb)) {
-    if (!isOwnEnumerable(ra, k) && !jsonEqual(ra[k], rb[k])) return false
+    if (!isOwnEnumerable(ra, k) && !jsonEqual(member(ra, k), rb[k])) return false
   }
   return true
 }
+
+/** `o[k]`, except that a `__proto__` key the object does not have is absent, not its prototype. */
+const member = (o: Record<string, unknown>, k: string): unknown => (k === '__proto__' && !isOwnEnumerable(o, k) ? undefined : o[k])
 
 function isOwnEnumerable(object: object, key: string): boolean {
   return Object.prototype.propertyIsEnumerable.call(object, key)

@@ -84,3 +84,24 @@ describe('renderUndecodableJob (the 400 message of strict decoding)', () => {
     )
   })
 })
+
+describe('long values are cut, so that an error line stays short (a deliberate difference: the API server shows values whole)', () => {
+  const long = 'a'.repeat(2 * 1024 * 1024)
+
+  it('a 2 MB name is shown as its first 256 characters and its length', () => {
+    const message = renderInvalidJob(long, [invalid('metadata.name', long, 'must be no more than 253 characters')])
+    const shown = `"${'a'.repeat(256)}"... (2097152 characters)`
+    expect(message).toBe(`Job.batch ${shown} is invalid: metadata.name: Invalid value: ${shown}: must be no more than 253 characters`)
+  })
+
+  it('a long map key in a path, a long JSON value and a long detail are cut too', () => {
+    const path = `metadata.labels[${long}]`
+    expect(renderFieldError(unknownField(path)).length).toBeLessThan(400)
+    expect(renderFieldError(invalid(path, { [long]: 1 }, `${path} in body must be of type string`)).length).toBeLessThan(2000)
+    expect(renderFieldError(required(path))).toBe(`metadata.labels[${'a'.repeat(240)}... (2097169 characters): Required value`)
+  })
+
+  it('a string of 256 characters is shown whole, without a length', () => {
+    expect(renderFieldError(invalid('v', 'b'.repeat(256), 'd'))).toBe(`v: Invalid value: "${'b'.repeat(256)}": d`)
+  })
+})

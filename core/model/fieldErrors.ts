@@ -180,11 +180,47 @@ export function goJson(value: Json): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${hex(c.charCodeAt(0), 4)}`)
 }
 
-/** A bad value as `field.Error` prints it: numbers and booleans bare, strings quoted, the rest JSON. */
+/**
+ * The most characters of a value or path an error shows. Beyond it the text is cut and its
+ * length given (`"aaaa"... (2097152 characters)`), so that a hostile value cannot make a
+ * megabyte error line; the API server shows values whole.
+ */
+export const MAX_SHOWN_CHARACTERS = 256
+
+/** `text` cut to `max` characters (never inside a surrogate pair), and whether it was cut. */
+function clipped(text: string, max = MAX_SHOWN_CHARACTERS): { readonly shown: string; readonly cut: boolean } {
+  if (text.length <= max) return { shown: text, cut: false }
+  return { shown: Array.from(text.slice(0, max + 1)).slice(0, max).join(''), cut: true }
+}
+
+/** A detail holds a path at most once beside fixed words: it may be longer than a value. */
+const MAX_SHOWN_DETAIL = 4 * MAX_SHOWN_CHARACTERS
+
+const shownDetail = <D extends string | undefined>(detail: D): D => {
+  if (detail === undefined) return detail
+  const { shown, cut } = clipped(detail, MAX_SHOWN_DETAIL)
+  return (cut ? `${shown}... (${detail.length} characters)` : detail) as D
+}
+
+/** `goQuote`, with a long string cut (see `MAX_SHOWN_CHARACTERS`). */
+export function goQuoteShown(text: string): string {
+  const { shown, cut } = clipped(text)
+  return cut ? `${goQuote(shown)}... (${text.length} characters)` : goQuote(text)
+}
+
+/** A path as an error shows it, a long one cut (a hostile map key can make one). */
+const shownPath = (path: string): string => {
+  const { shown, cut } = clipped(path)
+  return cut ? `${shown}... (${path.length} characters)` : path
+}
+
+/** A bad value as `field.Error` prints it: numbers and booleans bare, strings quoted, the rest JSON (long ones cut). */
 export function renderValue(value: Json): string {
-  if (typeof value === 'string') return goQuote(value)
+  if (typeof value === 'string') return goQuoteShown(value)
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  return goJson(value)
+  const text = goJson(value)
+  const { shown, cut } = clipped(text)
+  return cut ? `${shown}... (${text.length} characters)` : text
 }
 
 const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many)
@@ -192,31 +228,32 @@ const plural = (n: number, one: string, many: string): string => (n === 1 ? one 
 const withDetail = (body: string, detail: string | undefined): string =>
   detail === undefined || detail === '' ? body : `${body}: ${detail}`
 
-/** Renders one error exactly as the API server does (R30). */
+/** Renders one error exactly as the API server does (R30), long values, paths and details cut (`MAX_SHOWN_CHARACTERS`). */
 export function renderFieldError(e: FieldError): string {
+  const path = shownPath(e.path)
   switch (e._tag) {
     case 'Required':
-      return withDetail(`${e.path}: Required value`, e.detail)
+      return withDetail(`${path}: Required value`, shownDetail(e.detail))
     case 'Invalid':
-      return withDetail(e.value === undefined ? `${e.path}: Invalid value` : `${e.path}: Invalid value: ${renderValue(e.value)}`, e.detail)
+      return withDetail(e.value === undefined ? `${path}: Invalid value` : `${path}: Invalid value: ${renderValue(e.value)}`, shownDetail(e.detail))
     case 'NotSupported':
       return withDetail(
-        `${e.path}: Unsupported value: ${renderValue(e.value)}`,
+        `${path}: Unsupported value: ${renderValue(e.value)}`,
         e.supported.length === 0 ? undefined : `supported values: ${e.supported.map(goQuote).join(', ')}`,
       )
     case 'Duplicate':
-      return `${e.path}: Duplicate value: ${renderValue(e.value)}`
+      return `${path}: Duplicate value: ${renderValue(e.value)}`
     case 'TooMany':
       return withDetail(
-        e.actual === undefined ? `${e.path}: Too many` : `${e.path}: Too many: ${e.actual}`,
+        e.actual === undefined ? `${path}: Too many` : `${path}: Too many: ${e.actual}`,
         `must have at most ${e.max} ${plural(e.max, 'item', 'items')}`,
       )
     case 'TooLong':
-      return `${e.path}: Too long: may not be more than ${e.max} ${plural(e.max, 'byte', 'bytes')}`
+      return `${path}: Too long: may not be more than ${e.max} ${plural(e.max, 'byte', 'bytes')}`
     case 'Forbidden':
-      return withDetail(`${e.path}: Forbidden`, e.detail)
+      return withDetail(`${path}: Forbidden`, shownDetail(e.detail))
     case 'UnknownField':
-      return `unknown field ${goQuote(e.path)}`
+      return `unknown field ${goQuoteShown(e.path)}`
   }
 }
 
@@ -233,7 +270,7 @@ const aggregate = (messages: ReadonlyArray<string>): string =>
  * `Job.batch "pi" is invalid: [<err1>, <err2>]` for several (identical messages once).
  */
 export function renderInvalidJob(name: string, errors: ReadonlyArray<FieldError>): string {
-  return `Job.batch ${goQuote(name)} is invalid: ${aggregate(uniqueMessages(errors))}`
+  return `Job.batch ${goQuoteShown(name)} is invalid: ${aggregate(uniqueMessages(errors))}`
 }
 
 /**

@@ -29,7 +29,9 @@ export type {
   PodTemplateSpecManifest,
   SuccessPolicyManifest,
   AdmissionDecoding,
+  DecodeJobOptions,
 } from './decode.js'
+export type { PodTemplateFields } from './codecs.js'
 export { decodeJob, decodeJobForAdmission, decodePod } from './decode.js'
 export type { CreateOptions, DefaultedJobManifest, DefaultedJobSpecManifest } from './defaults.js'
 export { applyDefaults, defaultJob, generateSelector, prepareJobForCreate, prepareJobForUpdate } from './defaults.js'

@@ -4,7 +4,6 @@
  * with `field is immutable`).
  */
 import { Effect, Either } from 'effect'
-import { parse } from 'yaml'
 import type { Job } from '../../../core/model/types.js'
 import { JobStore, type ObjectKey } from '../../ports/JobStore.js'
 import { stringFlag } from '../args.js'
@@ -13,14 +12,16 @@ import { InputError, type ApiError, type UsageError } from '../errors.js'
 import { printLine } from '../io.js'
 import { jsonEqual } from '../../../core/model/equality.js'
 import { applyMergePatch } from '../mergePatch.js'
+import { MAX_OBJECT_BYTES } from '../inputLimits.js'
 import { asApiObject } from '../printers/output.js'
+import { parseYamlDocuments, shownKey } from '../yamlDocuments.js'
 import { api, resourceSelection, retryOnConflict, usage } from './shared.js'
 
 /**
  * Replaces the Job with `change(job)` (an API object without status) unless that changes
  * nothing; retried on `Conflict`. Returns whether anything changed.
  */
-export function rewriteJob(key: ObjectKey, change: (job: Job) => unknown, action: string): Effect.Effect<boolean, ApiError, JobStore> {
+export function rewriteJob(key: ObjectKey, change: (job: Job) => unknown, action: string): Effect.Effect<boolean, ApiError | InputError, JobStore> {
   return retryOnConflict(
     Effect.gen(function* () {
       const store = yield* JobStore
@@ -28,23 +29,25 @@ export function rewriteJob(key: ObjectKey, change: (job: Job) => unknown, action
       const { status: _status, ...currentObject } = asApiObject('Job', current)
       const next = change(current) as Job
       if (jsonEqual(next, currentObject)) return false
+      const bytes = new TextEncoder().encode(JSON.stringify(next)).length
+      if (bytes > MAX_OBJECT_BYTES) {
+        return yield* Effect.fail(new InputError({ message: `the ${action} Job would be ${bytes} bytes as JSON, more than etcd stores in one object (${MAX_OBJECT_BYTES}): etcdserver: request is too large` }))
+      }
       const updated = yield* api(store.updateJob({ ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } }), action)
       return !jsonEqual(updated, current)
     }),
   )
 }
 
-/** Reads a patch given as JSON or YAML. */
+/** Reads a patch given as JSON or YAML (bounded as `-f` input is: see `inputLimits.ts`). */
 function parsePatch(text: string): Either.Either<Record<string, unknown>, string> {
-  let value: unknown
-  try {
-    value = parse(text)
-  } catch (error) {
-    const message = (error as Error).message.split('\n')[0]!.replace(/:$/, '')
-    return Either.left(`unable to parse ${JSON.stringify(text)}: ${message}`)
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return Either.left(`unable to parse ${JSON.stringify(text)}: a merge patch is a JSON object`)
-  return Either.right(value as Record<string, unknown>)
+  const parsed = parseYamlDocuments(text)
+  const unparsable = (why: string) => Either.left(`unable to parse ${shownKey(text)}: ${why}`)
+  if (!parsed.ok) return unparsable(parsed.problem)
+  if (parsed.documents.length > 1) return unparsable('a merge patch is one document')
+  const value = parsed.documents[0]?.value ?? null
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return unparsable('a merge patch is a JSON object')
+  return Either.right(value)
 }
 
 /** Reads the one Job a command names (`job pi` or `job/pi`). */
@@ -95,7 +98,7 @@ export const patch: Command = {
 }
 
 /** Sets `spec.suspend`; returns whether it changed. */
-export function setSuspend(key: ObjectKey, suspend: boolean): Effect.Effect<boolean, ApiError, JobStore> {
+export function setSuspend(key: ObjectKey, suspend: boolean): Effect.Effect<boolean, ApiError | InputError, JobStore> {
   return rewriteJob(
     key,
     (job) => {

@@ -45,10 +45,10 @@ export function outputOf(context: CommandContext, command: string): Effect.Effec
  * Retries a read-modify-write on `Conflict`, as kubectl's patches effectively do (the server
  * applies them to the latest version). Other failures pass through.
  */
-export const retryOnConflict = <A, R>(effect: Effect.Effect<A, ApiError, R>): Effect.Effect<A, ApiError, R> =>
+export const retryOnConflict = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.retry(effect, {
     schedule: Schedule.recurs(4).pipe(Schedule.addDelay(() => '20 millis')),
-    while: (e) => e.error._tag === 'Conflict',
+    while: (e) => e instanceof ApiError && e.error._tag === 'Conflict',
   })
 
 /**

@@ -1,0 +1,204 @@
+/**
+ * The file store under I/O errors injected at the `fs` boundary (`testing/faultyFs.ts`): failed,
+ * interrupted and short writes, short writes whose rest lands after another process's append,
+ * a failing fdatasync, and damaged ends of the log. What is checked is what a user sees: every
+ * acknowledged write is there for the next process, a failure is one line, and the store never
+ * stays unusable after the fault is gone.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { afterEach, describe, expect, it } from '@effect/vitest'
+import { Effect } from 'effect'
+import type { JobStoreService } from '../ports/JobStore.js'
+import * as FileStore from './FileStore.js'
+import type { FileStoreOptions } from './FileStore.js'
+import { AnotherWriter, injectFaults } from './testing/faultyFs.js'
+import type { FaultPlan, InjectedFaults } from './testing/faultyFs.js'
+import { jobManifest, pod, tempDir } from './testing/fixtures.js'
+
+const ns = 'ns'
+const key = (name: string) => ({ namespace: ns, name })
+
+let installed: InjectedFaults | undefined
+const inject = (plan: FaultPlan): InjectedFaults => {
+  installed = injectFaults(plan)
+  return installed
+}
+afterEach(() => {
+  installed?.restore()
+  installed = undefined
+})
+
+/** Opens the store as a new process would (collecting its warnings), uses it, closes it. */
+const withStore = <A, E>(dir: string, use: (store: JobStoreService) => Effect.Effect<A, E>, warnings: string[] = [], options: FileStoreOptions = {}) =>
+  Effect.scoped(Effect.flatMap(FileStore.make(dir, { follow: false, onWarning: (line) => warnings.push(line), ...options }), use))
+
+const podNames = (dir: string, warnings: string[] = []) =>
+  withStore(dir, (store) => Effect.map(store.listPods(), (list) => list.items.map((p) => p.metadata.name)), warnings)
+
+/** The one-line reason a write failed with. */
+const failure = <A, E extends { readonly _tag: string; readonly message: string }>(effect: Effect.Effect<A, E>) =>
+  Effect.map(Effect.flip(effect), (error) => {
+    expect(error._tag).toBe('StoreUnavailable')
+    expect(error.message).not.toContain('\n')
+    return error.message
+  })
+
+const logOf = (dir: string) => path.join(dir, 'log.00000001')
+
+describe('FileStore under write faults', () => {
+  it.scoped('a short write whose rest lands after another process\'s record: nothing reads as damage, both writes are stored (R: acknowledged writes are never lost)', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* withStore(dir, (store) => store.createPod(pod('a')))
+      const another = new AnotherWriter(dir)
+      // The first write(2) of the next append puts 30% of it in the log; before libuv writes the
+      // rest, another process appends its record.
+      inject({ write: (i) => (i === 0 ? { _tag: 'Short', keep: 0.3, rest: 'LandsAfterAnother' } : undefined), between: () => void another.put('other') })
+      const created = yield* withStore(dir, (store) => store.createPod(pod('b')))
+      another.close()
+      expect(another.acknowledged).toEqual(['other'])
+      expect(created.metadata.resourceVersion).toBe('3') // after `other` (rv 2): the split record was not accepted, the retry was
+      expect(yield* podNames(dir)).toEqual(['a', 'other', 'b'])
+    }),
+  )
+
+  it.scoped('every write cut short (disk full after a few bytes): each write fails at once with one line, not after a thousand attempts; the store works again after', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* withStore(dir, (store) => store.createPod(pod('a')))
+      const faults = inject({ write: () => ({ _tag: 'Short', keep: 0.1, rest: 'Fails' }) })
+      const warnings: string[] = []
+      const message = yield* failure(withStore(dir, (store) => store.createPod(pod('b')), warnings))
+      expect(message).toMatch(new RegExp(`^cannot append to ${logOf(dir)}: the write stopped after \\d+ of \\d+ bytes \\(disk full or file size limit\\?\\)`))
+      expect(faults.writes()).toBe(1)
+      faults.restore()
+      // The next process closes off the torn line the failed write left, says so, and writes.
+      const later: string[] = []
+      yield* withStore(dir, (store) => store.createPod(pod('c')), later)
+      expect(later).toHaveLength(1)
+      expect(later[0]).toMatch(/a record cut short at byte \d+ .* was closed off and skipped; it had not been acknowledged$/)
+      expect(yield* podNames(dir)).toEqual(['a', 'c'])
+    }),
+  )
+
+  it.scoped('ENOSPC, EDQUOT and EIO on a write: one line each; what was acknowledged before stays, and the next write works', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* withStore(dir, (store) => store.createPod(pod('a')))
+      for (const code of ['ENOSPC', 'EDQUOT', 'EIO'] as const) {
+        const faults = inject({ write: () => ({ _tag: 'Fails', code }) })
+        const message = yield* failure(withStore(dir, (store) => store.createPod(pod('b'))))
+        expect(message).toContain(`cannot append to ${logOf(dir)}: `)
+        expect(message).toContain(`(${code})`)
+        faults.restore()
+      }
+      yield* withStore(dir, (store) => store.createPod(pod('b')))
+      expect(yield* podNames(dir)).toEqual(['a', 'b'])
+    }),
+  )
+
+  it.scoped('EINTR on a write (nothing written) is tried again: the write succeeds', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      inject({ write: (i) => (i < 3 ? { _tag: 'Fails', code: 'EINTR' } : undefined) })
+      const created = yield* withStore(dir, (store) => store.createPod(pod('a')))
+      expect(created.metadata.resourceVersion).toBe('1')
+      expect(yield* podNames(dir)).toEqual(['a'])
+    }),
+  )
+
+  it.scoped('fdatasync fails: the write is not acknowledged (one line); what was acknowledged before is kept; the next write is acknowledged', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* withStore(dir, (store) => store.createJob(jobManifest('before')))
+      const faults = inject({ fdatasync: (i) => (i === 0 ? 'EIO' : undefined) })
+      const message = yield* failure(withStore(dir, (store) => store.createPod(pod('b'))))
+      expect(message).toBe(`cannot make ${logOf(dir)} durable (fdatasync: EIO): the writes waiting for it were not acknowledged, and may or may not be stored`)
+      faults.restore()
+      yield* withStore(dir, (store) =>
+        Effect.gen(function* () {
+          expect((yield* store.getJob(key('before'))).metadata.name).toBe('before')
+          yield* store.createPod(pod('c'))
+        }),
+      )
+      // `b` was written before the fsync failed: it may be stored (it is here: the page cache kept it).
+      expect(yield* podNames(dir)).toEqual(['b', 'c'])
+    }),
+  )
+})
+
+describe('FileStore: a damaged end of the log', () => {
+  it.scoped('an acknowledged Job whose final newline is missing is read by every command, and the next write follows it', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* withStore(dir, (store) => Effect.all([store.createJob(jobManifest('first')), store.createJob(jobManifest('last'))], { concurrency: 1 }))
+      const log = logOf(dir)
+      const bytes = fs.readFileSync(log)
+      expect(bytes[bytes.length - 1]).toBe(0x0a)
+      fs.truncateSync(log, bytes.length - 1)
+      const names = (store: JobStoreService) => Effect.map(store.listJobs({ namespace: ns }), (list) => list.items.map((j) => j.metadata.name))
+      const warnings: string[] = []
+      expect(yield* withStore(dir, names, warnings)).toEqual(['first', 'last'])
+      expect(warnings).toEqual([])
+      yield* withStore(dir, (store) => store.getJob(key('last')))
+      const job = yield* withStore(dir, (store) => store.createJob(jobManifest('after')))
+      expect(job.metadata.resourceVersion).toBe('3')
+      expect(yield* withStore(dir, names)).toEqual(['first', 'last', 'after'])
+    }),
+  )
+
+  it.scoped('garbage after the last newline: reads skip it, opening fences it off with one warning, and writes go on', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* withStore(dir, (store) => Effect.all([store.createPod(pod('a')), store.createPod(pod('b'))], { concurrency: 1 }))
+      const log = logOf(dir)
+      const size = fs.statSync(log).size
+      fs.appendFileSync(log, 'x7 not a record at all')
+      const warnings: string[] = []
+      yield* withStore(dir, (store) => store.createPod(pod('c')), warnings)
+      expect(warnings).toEqual([
+        `file store ${log}: 22 bytes at byte ${size}, after the last record, were no record and no part of one; they were fenced off and skipped (nothing acknowledged was in them)`,
+      ])
+      const again: string[] = []
+      expect(yield* podNames(dir, again)).toEqual(['a', 'b', 'c'])
+      expect(again).toEqual([])
+    }),
+  )
+
+  it.scoped('garbage after the last newline while a process has the store open: its next write fences it off and succeeds', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const warnings: string[] = []
+      yield* withStore(
+        dir,
+        (store) =>
+          Effect.gen(function* () {
+            yield* store.createPod(pod('a'))
+            fs.appendFileSync(logOf(dir), Buffer.from([0xff, 0xfe, 0x41]))
+            expect((yield* store.listPods()).items.map((p) => p.metadata.name)).toEqual(['a'])
+            yield* store.createPod(pod('b'))
+          }),
+        warnings,
+      )
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain('3 bytes at byte')
+      expect(yield* podNames(dir)).toEqual(['a', 'b'])
+    }),
+  )
+
+  it.scoped('a changed byte in the last whole record is still damage: reported, never skipped or fenced off', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* withStore(dir, (store) => Effect.all([store.createPod(pod('a')), store.createPod(pod('b'))], { concurrency: 1 }))
+      const log = logOf(dir)
+      const bytes = fs.readFileSync(log)
+      const at = bytes.lastIndexOf('"name":"b"')
+      bytes[at + 8] = 'z'.charCodeAt(0)
+      fs.writeFileSync(log, bytes)
+      const message = yield* failure(podNames(dir))
+      expect(message).toMatch(/is corrupt at byte \d+ \(checksum mismatch\)/)
+      expect(fs.readFileSync(log)).toEqual(bytes)
+    }),
+  )
+})

@@ -8,13 +8,13 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from '@effect/vitest'
-import { Effect } from 'effect'
+import { Effect, Exit, FastCheck as fc, Scope } from 'effect'
 import type { JobStoreService } from '../ports/JobStore.js'
 import * as FileStore from './FileStore.js'
 import type { FileStoreOptions } from './FileStore.js'
 import { AnotherWriter, injectFaults } from './testing/faultyFs.js'
-import type { FaultPlan, InjectedFaults } from './testing/faultyFs.js'
-import { jobManifest, pod, tempDir } from './testing/fixtures.js'
+import type { FaultPlan, InjectedFaults, WriteFault } from './testing/faultyFs.js'
+import { jobManifest, makeTempDir, pod, tempDir } from './testing/fixtures.js'
 
 const ns = 'ns'
 const key = (name: string) => ({ namespace: ns, name })
@@ -201,4 +201,174 @@ describe('FileStore: a damaged end of the log', () => {
       expect(fs.readFileSync(log)).toEqual(bytes)
     }),
   )
+})
+
+// ---------------------------------------------------------------------------------------
+// The property: faults at random points of a random history of two processes' writes.
+
+type Step =
+  | { readonly op: 'create' | 'update' | 'delete'; readonly by: 0 | 1; readonly pick: number }
+  /** Process `by` dies between its next write and that write's fsync, and is started again. */
+  | { readonly op: 'crash'; readonly by: 0 | 1 }
+  /** The machine loses power: of what was not fsynced, only a prefix (`keep`) reaches the disk. */
+  | { readonly op: 'powerLoss'; readonly keep: number }
+
+const by = fc.constantFrom<0 | 1>(0, 1)
+/** A fraction, spread evenly (fast-check's doubles favour 0 and 1). */
+const fraction = fc.integer({ min: 0, max: 1000 }).map((n) => n / 1000)
+const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant('create' as const), by, pick: fc.nat() }), weight: 5 },
+  { arbitrary: fc.record({ op: fc.constant('update' as const), by, pick: fc.nat() }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant('delete' as const), by, pick: fc.nat() }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('crash' as const), by }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('powerLoss' as const), keep: fraction }), weight: 1 },
+)
+const writeFaultArbitrary: fc.Arbitrary<WriteFault> = fc.oneof(
+  fc.record({ _tag: fc.constant('Fails' as const), code: fc.constantFrom('ENOSPC' as const, 'EIO' as const, 'EINTR' as const, 'EDQUOT' as const) }),
+  fc.record({
+    _tag: fc.constant('Short' as const),
+    keep: fraction,
+    rest: fc.constantFrom('Fails' as const, 'Lands' as const, 'LandsAfterAnother' as const),
+  }),
+)
+const planArbitrary = fc.record({
+  writes: fc.array(fc.tuple(fc.nat({ max: 40 }), writeFaultArbitrary), { maxLength: 10 }),
+  syncs: fc.array(fc.tuple(fc.nat({ max: 40 }), fc.constantFrom('EIO', 'ENOSPC')), { maxLength: 3 }),
+})
+
+/** What the test knows of a pod from the answers it got. */
+interface Known {
+  /** The resourceVersion of its last acknowledged write. */
+  rv: number
+  /** `unknown`: a write whose outcome is unknown (it failed) may have removed it. */
+  state: 'present' | 'deleted' | 'unknown'
+}
+
+interface Opened {
+  readonly scope: Scope.CloseableScope
+  readonly store: JobStoreService
+}
+
+describe('FileStore fault property', () => {
+  it('property (R: no acknowledged write is lost): failed, interrupted and short writes, split writes, fsync failures, crashes and power losses at random points; every acknowledged write is there after, the store always opens, every failure is one line', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArbitrary, { minLength: 4, maxLength: 24 }), planArbitrary, async (steps, plan) => {
+        const dir = makeTempDir()
+        const log = logOf(dir)
+        const writeFaults = new Map(plan.writes)
+        const syncFaults = new Map(plan.syncs)
+        const warnings: string[] = []
+        const failures: string[] = []
+        const known = new Map<string, Known>()
+        const acknowledgedByAnother: string[] = []
+        let another: AnotherWriter | undefined
+        let durable = 0
+        let crashNextSync = false
+        let checking = false
+        const faults = injectFaults({
+          write: (i) => writeFaults.get(i),
+          fdatasync: (i) => {
+            if (crashNextSync) {
+              crashNextSync = false
+              return 'EIO' // as seen by nobody: the process is gone before it answers
+            }
+            return syncFaults.get(i)
+          },
+          between: () => {
+            another ??= new AnotherWriter(dir)
+            if (another.put(`another-${acknowledgedByAnother.length}`)) acknowledgedByAnother.push(`another-${acknowledgedByAnother.length}`)
+          },
+          afterSync: (fd) => (durable = Math.max(durable, fs.fstatSync(fd).size)),
+          which: () => !checking,
+        })
+        installed = faults
+        const open = async (): Promise<Opened> => {
+          const scope = await Effect.runPromise(Scope.make())
+          const store = await Effect.runPromise(Scope.extend(FileStore.make(dir, { follow: false, onWarning: (line) => warnings.push(line) }), scope))
+          return { scope, store }
+        }
+        const close = (opened: Opened) => Effect.runPromise(Scope.close(opened.scope, Exit.void))
+        /** Runs a write; its answer, or `undefined` when it failed (the failure is noted). */
+        const run = async <A>(effect: Effect.Effect<A, { readonly _tag: string; readonly message: string }>): Promise<{ readonly value: A } | undefined> => {
+          const result = await Effect.runPromise(Effect.either(effect))
+          if (result._tag === 'Right') return { value: result.right }
+          failures.push(`${result.left._tag}: ${result.left.message}`)
+          return undefined
+        }
+        /** A new process's view: every acknowledged write is there. */
+        const check = async (): Promise<void> => {
+          checking = true
+          try {
+            const fresh = await open()
+            const listed = await Effect.runPromise(fresh.store.listPods({ namespace: ns }))
+            await close(fresh)
+            const stored = new Map(listed.items.map((p) => [p.metadata.name ?? '', Number(p.metadata.resourceVersion)]))
+            for (const [name, { rv, state }] of known) {
+              if (state === 'present') {
+                expect(stored.has(name), `pod ${name} (acknowledged at rv ${rv}) is missing`).toBe(true)
+                expect(stored.get(name) ?? 0).toBeGreaterThanOrEqual(rv)
+              }
+              if (state === 'deleted') expect(stored.has(name), `pod ${name} was deleted (acknowledged) but is there`).toBe(false)
+            }
+            for (const name of acknowledgedByAnother) expect(stored.has(name), `another process's pod ${name} is missing`).toBe(true)
+            expect(new Set(stored.values()).size).toBe(stored.size) // no resourceVersion twice
+          } finally {
+            checking = false
+          }
+        }
+        const processes: Opened[] = []
+        try {
+          processes.push(await open(), await open())
+          let created = 0
+          for (const step of steps) {
+            if (step.op === 'powerLoss') {
+              for (const opened of processes.splice(0)) await close(opened)
+              another?.close()
+              another = undefined
+              const size = fs.statSync(log).size
+              fs.truncateSync(log, durable + Math.floor(step.keep * (size - durable)))
+              await check()
+              processes.push(await open(), await open())
+              continue
+            }
+            const { store } = processes[step.by] as Opened
+            const present = [...known].filter(([, k]) => k.state === 'present').map(([name]) => name)
+            if (step.op === 'create' || step.op === 'crash') {
+              const name = `p${created++}`
+              if (step.op === 'crash') crashNextSync = true
+              const answer = await run(store.createPod(pod(name)))
+              if (answer !== undefined) known.set(name, { rv: Number(answer.value.metadata.resourceVersion), state: 'present' })
+              if (step.op === 'crash') {
+                crashNextSync = false
+                await close(processes[step.by] as Opened)
+                processes[step.by] = await open()
+              }
+            } else if (present.length > 0) {
+              const name = present[step.pick % present.length] as string
+              const entry = known.get(name) as Known
+              if (step.op === 'update') {
+                const answer = await run(store.updatePodStatus(key(name), { phase: 'Running', message: String(step.pick) }))
+                if (answer !== undefined) entry.rv = Number(answer.value.metadata.resourceVersion)
+              } else {
+                entry.state = (await run(store.deletePod(key(name)))) === undefined ? 'unknown' : 'deleted'
+              }
+            }
+          }
+          await check()
+          for (const line of [...failures, ...warnings]) expect(line).not.toContain('\n')
+          for (const line of failures) {
+            expect(line).toMatch(/^StoreUnavailable: /)
+            expect(line).not.toMatch(/too many concurrent writers|corrupt|restore the directory/)
+          }
+        } finally {
+          for (const opened of processes) await close(opened)
+          another?.close()
+          faults.restore()
+          installed = undefined
+          fs.rmSync(dir, { recursive: true, force: true })
+        }
+      }),
+      { numRuns: 40 },
+    )
+  }, 300_000)
 })

@@ -101,6 +101,8 @@ export function ioFault(action: string, file: string, error: unknown): FileStore
     case 'ENOSPC':
     case 'EDQUOT':
       return new FileStoreFault(`cannot ${action} ${file}: no space left on device (${code}): free some space; writes that failed were not applied`)
+    case 'EFBIG':
+      return new FileStoreFault(`cannot ${action} ${file}: file too large (EFBIG): the file size limit (ulimit -f) was reached; writes that failed were not applied`)
     case 'EIO':
       return new FileStoreFault(`cannot ${action} ${file}: input/output error (EIO): check the disk; writes that failed were not applied`)
     case 'ELOOP':

@@ -127,22 +127,26 @@ describe('FileStore under real system-call errors', () => {
   )
 
   it(
-    'a store on a read-only mount (or, without root, without write permission) opens for reading: jobctl get and describe work, a write gets one line saying it is read-only',
+    'a store on a read-only mount (or, without root, without write permission) opens for reading: jobctl get, describe and logs work, a write gets one line saying it is read-only',
     async () => {
       const dir = newDir()
       await storeWithObjects(dir)
+      // What `jobctl controller` ships for `jobctl logs`: DIR/pod-logs/NAMESPACE/POD/CONTAINER.log.
+      fs.mkdirSync(path.join(dir, 'pod-logs', 'ns', 'a'), { recursive: true })
+      fs.writeFileSync(path.join(dir, 'pod-logs', 'ns', 'a', 'main.log'), 'hello from a\n')
       const readOnly = path.join(newDir(), 'ro')
       fs.mkdirSync(readOnly)
       const mounted = mount(['--bind', dir], readOnly) && spawnSync('mount', ['-o', 'remount,bind,ro', readOnly]).status === 0
       if (!mounted) {
         fs.rmdirSync(readOnly)
         fs.renameSync(dir, readOnly)
-        for (const name of fs.readdirSync(readOnly)) fs.chmodSync(path.join(readOnly, name), 0o400)
+        for (const name of fs.readdirSync(readOnly)) if (name !== 'pod-logs') fs.chmodSync(path.join(readOnly, name), 0o400)
         fs.chmodSync(readOnly, 0o500)
       }
       const reason = mounted ? 'read-only file system' : 'no write permission for this user'
       const expected = `the file store ${readOnly} is read-only (${reason}): it can be read but not changed; nothing was written (remount it read-write or make it writable by this user to change it)`
-      const before = Object.fromEntries(fs.readdirSync(readOnly).map((name) => [name, fs.readFileSync(path.join(readOnly, name), 'base64')]))
+      const files = () => Object.fromEntries(fs.readdirSync(readOnly).filter((name) => name !== 'pod-logs').map((name) => [name, fs.readFileSync(path.join(readOnly, name), 'base64')]))
+      const before = files()
 
       expect(await run(readOnly, names)).toEqual(['a', 'b'])
       expect(await run(readOnly, (store) => Effect.map(store.getJob({ namespace: 'ns', name: 'j' }), (job) => job.metadata.name))).toBe('j')
@@ -157,11 +161,14 @@ describe('FileStore under real system-call errors', () => {
       const describe = await jobctl(['describe', 'job', 'j', ...store])
       expect(describe.stdout).toMatch(/^Name:\s+j$/m)
       expect(describe.code).toBe(0)
+      const logs = await jobctl(['logs', 'a', ...store])
+      expect(logs.stdout).toBe('hello from a\n')
+      expect(logs.code).toBe(0)
       const deleted = await jobctl(['delete', 'pod', 'a', ...store])
       expect(deleted.stderr).toBe(`error: the store file:${readOnly} is unavailable: ${expected}\n`)
       expect(deleted.code).toBe(3)
       // Nothing was changed, not even a byte of the log.
-      expect(Object.fromEntries(fs.readdirSync(readOnly).map((name) => [name, fs.readFileSync(path.join(readOnly, name), 'base64')]))).toEqual(before)
+      expect(files()).toEqual(before)
       if (!mounted) fs.chmodSync(readOnly, 0o700)
     },
     TIMEOUT,

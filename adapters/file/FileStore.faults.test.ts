@@ -63,6 +63,37 @@ describe('FileStore under write faults', () => {
     }),
   )
 
+  it.scoped('a write(2) that reports 7 bytes it never wrote, the rest written by libuv (as strace showed): the store is not refused; the write is made again', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* withStore(dir, (store) => store.createPod(pod('a')))
+      inject({ write: (i) => (i === 0 ? { _tag: 'Short', keep: 7 / 400, rest: 'Lands', firstLost: true } : undefined) })
+      const warnings: string[] = []
+      const created = yield* withStore(dir, (store) => store.createPod(pod('b')), warnings)
+      expect(created.metadata.resourceVersion).toBe('2')
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatch(/the start of a write at byte \d+ never reached the file/)
+      const later: string[] = []
+      expect(yield* podNames(dir, later)).toEqual(['a', 'b'])
+      expect(later).toEqual([])
+    }),
+  )
+
+  it.scoped('the same with another process appending between the two write(2)s: both writes are stored', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      yield* withStore(dir, (store) => store.createPod(pod('a')))
+      const another = new AnotherWriter(dir)
+      inject({
+        write: (i) => (i === 0 ? { _tag: 'Short', keep: 0.5, rest: 'LandsAfterAnother', firstLost: true } : undefined),
+        between: () => void another.put('other'),
+      })
+      yield* withStore(dir, (store) => store.createPod(pod('b')))
+      another.close()
+      expect(yield* podNames(dir)).toEqual(['a', 'other', 'b'])
+    }),
+  )
+
   it.scoped('every write cut short (disk full after a few bytes): each write fails at once with one line, not after a thousand attempts; the store works again after', () =>
     Effect.gen(function* () {
       const dir = yield* tempDir
@@ -229,6 +260,7 @@ const writeFaultArbitrary: fc.Arbitrary<WriteFault> = fc.oneof(
     _tag: fc.constant('Short' as const),
     keep: fraction,
     rest: fc.constantFrom('Fails' as const, 'Lands' as const, 'LandsAfterAnother' as const),
+    firstLost: fc.boolean(),
   }),
 )
 const planArbitrary = fc.record({

@@ -95,6 +95,9 @@ export const DEFAULT_COMPACT_AFTER_BYTES = 64 * 1024 * 1024
 /** The default polling interval of the background tail. */
 export const DEFAULT_POLL_INTERVAL_MS = 200
 
+/** How long damage at the same place must stay before a process gives up on the store. */
+const DAMAGE_SETTLES_MS = 1_000
+
 /** How many times a batch is decided again after losing the race to other processes. */
 const MAX_ATTEMPTS = 1_000
 
@@ -170,8 +173,10 @@ class Engine {
   private flushScheduled = false
   private tailScheduled = false
   private closed = false
-  /** Set once damage is found: every operation fails with it from then on. */
+  /** Set once damage is found for good: every operation fails with it from then on. */
   private broken: StoreUnavailable | undefined
+  /** Damage seen once (its message, and when): final when it is still there a while later. */
+  private damageSeen: { readonly message: string; readonly atMs: number } | undefined
   /** Ids of this process's records seen accepted while catching up after a lost race. */
   private readonly acceptedOwn = new Set<string>()
   private retiredUpTo = 0
@@ -263,9 +268,15 @@ class Engine {
         return
       }
       if (error instanceof FileStoreFault && error.damaged) {
-        this.broken = unavailable(error)
-        this.jobHub.fail(this.broken)
-        this.podHub.fail(this.broken)
+        // A damaged line may be what a writer kept of its own write, which it fences off at once
+        // (see log.ts): the call fails, but only damage still there a second later is final.
+        const nowMs = Date.now()
+        if (this.damageSeen?.message !== error.message) this.damageSeen = { message: error.message, atMs: nowMs }
+        else if (nowMs - this.damageSeen.atMs >= DAMAGE_SETTLES_MS) {
+          this.broken = unavailable(error)
+          this.jobHub.fail(this.broken)
+          this.podHub.fail(this.broken)
+        }
       }
       throw error
     }

@@ -117,6 +117,12 @@ export interface RetiredRecord {
  */
 export interface FenceRecord {
   readonly t: 'fence'
+  /**
+   * Where the fenced line starts, for a fence on a line of its own: it closes off a whole line
+   * there (what a writer finds of its own write when the kernel lost the start of it). Absent for
+   * a fence on the line of the garbage it closes off.
+   */
+  readonly at?: number
   /** The number of bytes closed off, zero-padded to ten digits (the fence's length is fixed). */
   readonly length: string
   /** Their CRC-32, eight hex digits. */
@@ -143,6 +149,23 @@ export function isFencedGarbage(line: Buffer): boolean {
   if (read._tag !== 'Value') return false
   const fence = read.value as Partial<FenceRecord>
   return fence.t === 'fence' && fence.length === String(garbage.length).padStart(10, '0') && fence.crc === hex8(crc32(garbage))
+}
+
+/** A fence on a line of its own (with the newline that starts it) that closes off the whole line `garbage` at `at`. */
+export function fenceLineAt(at: number, garbage: Buffer): string {
+  const fence: FenceRecord = { t: 'fence', at, length: String(garbage.length).padStart(10, '0'), crc: hex8(crc32(garbage)) }
+  return `\n${frameLine(fence)}`
+}
+
+const FENCE_TAG = Buffer.from('"t":"fence"')
+
+/** Whether `candidate` (a whole line) is a fence of the whole line `garbage` at `at`. */
+export function isFenceOf(candidate: Buffer, at: number, garbage: Buffer): boolean {
+  if (candidate.indexOf(FENCE_TAG) < 0) return false
+  const read = readLine(candidate)
+  if (read._tag !== 'Value') return false
+  const fence = read.value as Partial<FenceRecord>
+  return fence.t === 'fence' && fence.at === at && fence.length === String(garbage.length).padStart(10, '0') && fence.crc === hex8(crc32(garbage))
 }
 
 /** A record of a log (the retired marker aside). */

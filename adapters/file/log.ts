@@ -24,6 +24,9 @@
  * is reported to the caller, never retried as if it had lost a race. An unfinished last line that
  * is a whole record is read (only its newline is missing: the next append starts with one); one
  * that is no record and no part of one is fenced off by the next writer (see `FenceRecord`).
+ * When the start of a write never reached the file (a `write(2)` that reported bytes it did not
+ * write), its writer finds the rest of its own line there as damage, and fences that line off
+ * with a fence of its own; readers skip a damaged line only when such a fence names it.
  *
  * A log is closed by a `seal` record (accepted like any other); the next one, created before
  * the seal was appended, continues the chain. That is how compaction switches files without
@@ -34,7 +37,7 @@ import * as path from 'node:path'
 import type { ReadOnlyReason } from './faults.js'
 import { corruptFile, FellBehind, FileStoreFault, ioFault, readOnlyReason, readOnlyStore, shortWrite, syncFault } from './faults.js'
 import type { LogRecord } from './format.js'
-import { checkLogRecord, fenceLine, isFencedGarbage, logFileName, readLine, splitLines, versionOf } from './format.js'
+import { checkLogRecord, fenceLine, fenceLineAt, isFenceOf, isFencedGarbage, logFileName, readLine, splitLines, versionOf } from './format.js'
 import { errnoOf, logCalls, openForAppend, openLogForRead, readAt } from './fsync.js'
 
 /** Reads are done in chunks of this size (a longer line makes the chunk grow). */
@@ -42,6 +45,9 @@ const READ_CHUNK = 8 << 20
 
 /** How many torn lines a reader remembers to recognise the rest of a split write by. */
 const REMEMBERED_FRAGMENTS = 8
+
+/** How many times a fence is written before it is left to the next `catchUp`. */
+const FENCE_ATTEMPTS = 3
 
 /** How many times an interrupted `write` (EINTR, EAGAIN: nothing written) is tried again. */
 const INTERRUPTED_WRITE_ATTEMPTS = 100
@@ -102,6 +108,8 @@ export class SharedLog {
   private fragments: Buffer[] = []
   /** Offsets of lines skipped as torn or fenced off, noted while `closeOffTail` looks. */
   private skipped: Set<number> | undefined
+  /** Lines this process found of its own writes whose start never reached the file, not fenced off yet. */
+  private unfenced: Array<{ readonly offset: number; readonly line: Buffer }> = []
   private readOnlyValue: ReadOnlyReason | undefined
   private readonly warn: (line: string) => void
 
@@ -146,6 +154,7 @@ export class SharedLog {
    * `FellBehind` when the next log was retired before this process got to it.
    */
   catchUp(onAccept: (record: LogRecord) => void): void {
+    if (this.unfenced.length > 0) this.writeFences()
     let chunk = READ_CHUNK
     for (;;) {
       const size = this.stat().size
@@ -167,8 +176,9 @@ export class SharedLog {
       }
       chunk = READ_CHUNK
       const generation = this.generationValue
-      for (const { line, offset } of lines) {
-        const record = this.recordOf(line, offset)
+      for (let index = 0; index < lines.length; index++) {
+        const { line, offset } = lines[index] as { readonly line: Buffer; readonly offset: number }
+        const record = this.recordOf(line, offset, () => this.fencedLater(line, offset, lines.slice(index + 1)))
         this.offset = offset + line.length + 1
         this.dirty = true
         // A record whose `prev` is not the head lost the race.
@@ -200,7 +210,10 @@ export class SharedLog {
     // line (or whole records and a torn one), which the next append closes off.
     if (written !== bytes.length) return { _tag: 'Failed', fault: shortWrite(this.file, written, bytes.length) }
     const back = this.read(start, bytes.length)
-    if (!back.equals(bytes)) return { _tag: 'Lost' }
+    if (!back.equals(bytes)) {
+      this.fenceOwnRemnants(start, bytes)
+      return { _tag: 'Lost' }
+    }
     if (tail._tag === 'Torn') this.remember(tail.bytes)
     if (tail._tag === 'Garbage') this.warn(garbageWarning(this.file, tail.offset, tail.bytes.length))
     this.offset = start + bytes.length
@@ -258,7 +271,7 @@ export class SharedLog {
   }
 
   /** What a whole line holds: a record to consider, or nothing (blank, torn, fenced off). Throws for damage. */
-  private recordOf(line: Buffer, offset: number): LogRecord | undefined {
+  private recordOf(line: Buffer, offset: number, fencedLater: () => boolean = () => false): LogRecord | undefined {
     const read = readLine(line)
     switch (read._tag) {
       case 'Blank':
@@ -273,6 +286,10 @@ export class SharedLog {
           return undefined
         }
         if (this.joinsFragment(line)) return undefined
+        if (fencedLater()) {
+          this.skipped?.add(offset)
+          return undefined
+        }
         throw corruptFile(this.file, offset, read.reason)
       case 'Value': {
         const record = checkLogRecord(read.value)
@@ -306,6 +323,71 @@ export class SharedLog {
     const bytes = Buffer.from(line)
     const partOfARecord = read._tag !== 'Corrupt' || this.fragments.some((fragment) => readLine(Buffer.concat([fragment, line]))._tag !== 'Corrupt')
     this.tail = { _tag: partOfARecord ? 'Torn' : 'Garbage', offset, bytes }
+  }
+
+  /**
+   * Whether a fence later in the log names the damaged `line` at `offset` (its writer found it
+   * was its own: the start of the write never reached the file). Looks at the lines after it in
+   * this chunk, then once more at everything up to the end of the file (the fence follows soon).
+   */
+  private fencedLater(line: Buffer, offset: number, following: ReadonlyArray<{ readonly line: Buffer }>): boolean {
+    if (following.some((next) => isFenceOf(next.line, offset, line))) return true
+    const after = offset + line.length + 1
+    const size = this.stat().size
+    if (size <= after) return false
+    const rest = splitLines(this.read(after, Math.min(size - after, READ_CHUNK)), after).lines
+    return rest.some((next) => isFenceOf(next.line, offset, line))
+  }
+
+  /**
+   * After an append that did not read back as written: a line in the log that is the end of one
+   * of this append's lines but not the whole of it is what the kernel kept of it (it reported
+   * bytes written that it did not write). It is fenced off, so that it reads as no damage.
+   */
+  private fenceOwnRemnants(start: number, bytes: Buffer): void {
+    const own = splitLines(bytes, 0).lines.map(({ line }) => line).filter((line) => line.length > 0)
+    let size: number
+    try {
+      size = this.stat().size
+    } catch {
+      return
+    }
+    if (size <= start) return
+    const { lines } = splitLines(this.read(start, Math.min(size - start, READ_CHUNK)), start)
+    for (const { line, offset } of lines) {
+      if (line.length === 0 || readLine(line)._tag !== 'Corrupt') continue
+      if (!own.some((mine) => mine.length > line.length && mine.subarray(mine.length - line.length).equals(line))) continue
+      this.unfenced.push({ offset, line: Buffer.from(line) })
+    }
+    this.writeFences()
+  }
+
+  /**
+   * Writes the fences of this process's remnants (a few tries each; those that still fail are
+   * tried again at the next `catchUp`: until then readers report the line as damage).
+   */
+  private writeFences(): void {
+    const pending = this.unfenced
+    this.unfenced = []
+    for (const remnant of pending) {
+      const fence = Buffer.from(fenceLineAt(remnant.offset, remnant.line))
+      let written = false
+      for (let attempt = 0; attempt < FENCE_ATTEMPTS && !written; attempt++) {
+        try {
+          written = this.write(fence) === fence.length
+        } catch {
+          written = false
+        }
+      }
+      if (!written) {
+        this.unfenced.push(remnant)
+        continue
+      }
+      this.dirty = true
+      this.warn(
+        `file store ${this.file}: the start of a write at byte ${remnant.offset} never reached the file (the write reported bytes it had not written); the ${remnant.line.length} bytes that did were fenced off and skipped, and the write was made again`,
+      )
+    }
   }
 
   /** Whether `line` is the rest of a split write: with a torn line seen before, it makes one whole record. */
@@ -349,6 +431,7 @@ export class SharedLog {
     this.offset = 0
     this.tail = CLEAN
     this.fragments = []
+    this.unfenced = [] // remnants in a sealed log: readers never read past the seal
   }
 
   /** One `fs.writeSync` of all of `bytes`; an interrupted one (nothing written) is tried again. */

@@ -21,7 +21,13 @@ export type WriteFault =
    * libuv then writes the rest: that `write(2)` fails (the call returns the short count), or it
    * lands at once, or it lands after another process's append (`between` runs first).
    */
-  | { readonly _tag: 'Short'; readonly keep: number; readonly rest: 'Fails' | 'Lands' | 'LandsAfterAnother' }
+  | {
+      readonly _tag: 'Short'
+      readonly keep: number
+      readonly rest: 'Fails' | 'Lands' | 'LandsAfterAnother'
+      /** The first part never reaches the file although `write(2)` reported it (strace's `inject=write:retval=N`). */
+      readonly firstLost?: boolean
+    }
 
 /** Which faults to inject, by the index of the call (0, 1, ... among the calls `which` lets through). */
 export interface FaultPlan {
@@ -63,7 +69,7 @@ export function injectFaults(plan: FaultPlan): InjectedFaults {
     if (fault._tag === 'Fails') throw systemError(fault.code, 'write')
     if (length < 2) return original.write(fd, data, offset, length)
     const first = Math.min(length - 1, Math.max(1, Math.floor(fault.keep * length)))
-    const written = original.write(fd, data, offset, first)
+    const written = fault.firstLost === true ? first : original.write(fd, data, offset, first)
     if (fault.rest === 'Fails') return written // uv__fs_write_all: the second write(2) failed, the total so far is returned
     if (fault.rest === 'LandsAfterAnother') {
       paused = true

@@ -22,6 +22,17 @@
  *   other processes' records; watches are store-kit's `WatchHub`, fed from the log, so they
  *   see every process's changes, in order.
  * - `directory.ts`, `faults.ts`: opening, creating, and one-line errors naming a path and a fix.
+ *   A store this user can read but not write (a read-only mount, no write permission) opens
+ *   read-only: reads work, and every write fails with one line saying the store is read-only.
+ *
+ * I/O errors: a write that fails, or stops short (`fs.writeSync` returns less: the rest failed),
+ * fails the requests whose records did not make it into the log with one line; it is never
+ * retried as if it had lost a race. A failed `fdatasync` fails the batch waiting for it (those
+ * writes were not acknowledged). What such a write left in the log is a torn line, or, when the
+ * rest of a short write landed after another process's append, a torn line and its rest, which
+ * readers recognise (see `log.ts`); a torn or garbage end of the log is closed off when a store
+ * is opened or written, with one warning line (`onWarning`). Acknowledged means fsynced: every
+ * acknowledged record is a whole line, or a whole record missing only its newline, and is read.
  *
  * A write: catch up with the log, decide (store-kit), append the records in one `write`, read
  * them back to see that they won (else catch up and decide again), apply them to the in-memory

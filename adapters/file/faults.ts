@@ -12,7 +12,10 @@ export class FileStoreFault extends Error {
   override readonly name = 'FileStoreFault'
   constructor(
     message: string,
-    /** Damage or missing data: the store stays unusable in this process (never read past it). */
+    /**
+     * Damage or missing data: never read past. A store keeps failing with it, and gives up on
+     * the store for good (its watches end) once it is still there a second later.
+     */
     readonly damaged = false,
   ) {
     super(message)

@@ -85,6 +85,11 @@ export function shortWrite(file: string, written: number, length: number): FileS
   )
 }
 
+/** `write` reported bytes written that are not in the file (a faulty file system, or a tampered system call). */
+export function vanishedWrite(file: string, length: number): FileStoreFault {
+  return new FileStoreFault(`cannot append to ${file}: the write reported ${length} bytes written, but they are not in the file (the file system lost them): the writes were not applied`)
+}
+
 /** `fdatasync` failed: the writes waiting for it are not known to be durable. */
 export function syncFault(file: string, error: unknown): FileStoreFault {
   const code = errnoOf(error) ?? (error instanceof Error ? error.message.split('\n')[0] : String(error))

@@ -35,7 +35,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { ReadOnlyReason } from './faults.js'
-import { corruptFile, FellBehind, FileStoreFault, ioFault, readOnlyReason, readOnlyStore, shortWrite, syncFault } from './faults.js'
+import { corruptFile, FellBehind, FileStoreFault, ioFault, readOnlyReason, readOnlyStore, shortWrite, syncFault, vanishedWrite } from './faults.js'
 import type { LogRecord } from './format.js'
 import { checkLogRecord, fenceLine, fenceLineAt, isFenceOf, isFencedGarbage, logFileName, readLine, splitLines, versionOf } from './format.js'
 import { errnoOf, logCalls, openForAppend, openLogForRead, readAt } from './fsync.js'
@@ -211,7 +211,11 @@ export class SharedLog {
     if (written !== bytes.length) return { _tag: 'Failed', fault: shortWrite(this.file, written, bytes.length) }
     const back = this.read(start, bytes.length)
     if (!back.equals(bytes)) {
+      const size = this.stat().size
       this.fenceOwnRemnants(start, bytes)
+      // Had it all been written, the file would hold it and whatever came before: the write
+      // reported bytes it did not write. Failed, not a lost race (trying again would not help).
+      if (size < start + bytes.length) return { _tag: 'Failed', fault: vanishedWrite(this.file, bytes.length) }
       return { _tag: 'Lost' }
     }
     if (tail._tag === 'Torn') this.remember(tail.bytes)
@@ -374,7 +378,8 @@ export class SharedLog {
       let written = false
       for (let attempt = 0; attempt < FENCE_ATTEMPTS && !written; attempt++) {
         try {
-          written = this.write(fence) === fence.length
+          // Read back too: the write that lost the start of this one may lose the fence as well.
+          written = this.write(fence) === fence.length && this.fencedLater(remnant.line, remnant.offset, [])
         } catch {
           written = false
         }
@@ -383,9 +388,15 @@ export class SharedLog {
         this.unfenced.push(remnant)
         continue
       }
+      // Durable at once: the remnant may reach the disk without its fence otherwise.
       this.dirty = true
+      try {
+        this.sync()
+      } catch {
+        this.dirty = true // the next sync makes both durable
+      }
       this.warn(
-        `file store ${this.file}: the start of a write at byte ${remnant.offset} never reached the file (the write reported bytes it had not written); the ${remnant.line.length} bytes that did were fenced off and skipped, and the write was made again`,
+        `file store ${this.file}: the start of a write at byte ${remnant.offset} never reached the file (the write reported bytes it had not written); the ${remnant.line.length} bytes that did were fenced off and skipped`,
       )
     }
   }

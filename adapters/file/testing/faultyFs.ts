@@ -21,6 +21,8 @@ export type WriteFault =
    * libuv then writes the rest: that `write(2)` fails (the call returns the short count), or it
    * lands at once, or it lands after another process's append (`between` runs first).
    */
+  /** Every `write(2)` of the call reports all it was given as written, and writes nothing. */
+  | { readonly _tag: 'Vanishes' }
   | {
       readonly _tag: 'Short'
       readonly keep: number
@@ -67,6 +69,7 @@ export function injectFaults(plan: FaultPlan): InjectedFaults {
     const fault = plan.write?.(writes++)
     if (fault === undefined) return original.write(fd, data, offset, length)
     if (fault._tag === 'Fails') throw systemError(fault.code, 'write')
+    if (fault._tag === 'Vanishes') return length
     if (length < 2) return original.write(fd, data, offset, length)
     const first = Math.min(length - 1, Math.max(1, Math.floor(fault.keep * length)))
     const written = fault.firstLost === true ? first : original.write(fd, data, offset, first)

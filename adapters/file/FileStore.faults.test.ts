@@ -12,6 +12,7 @@ import { Effect, Exit, FastCheck as fc, Scope } from 'effect'
 import type { JobStoreService } from '../ports/JobStore.js'
 import * as FileStore from './FileStore.js'
 import type { FileStoreOptions } from './FileStore.js'
+import { fenceLineAt, frameLine } from './format.js'
 import { AnotherWriter, injectFaults } from './testing/faultyFs.js'
 import type { FaultPlan, InjectedFaults, WriteFault } from './testing/faultyFs.js'
 import { jobManifest, makeTempDir, pod, tempDir } from './testing/fixtures.js'
@@ -229,6 +230,28 @@ describe('FileStore: a damaged end of the log', () => {
       )
       expect(warnings).toHaveLength(1)
       expect(warnings[0]).toContain('3 bytes at byte')
+      expect(yield* podNames(dir)).toEqual(['a', 'b'])
+    }),
+  )
+
+  it.scoped('a process that reads another writer\'s remnant before its fence: that read fails with one line, the next one (after the fence) works; the process does not give up on the store', () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const log = logOf(dir)
+      yield* withStore(dir, (store) =>
+        Effect.gen(function* () {
+          yield* store.createPod(pod('a'))
+          // What the kernel kept of another writer's record whose first 9 bytes it lost.
+          const line = Buffer.from(frameLine({ t: 'put', id: 'w.1', prev: 'x', rv: 9, k: 'Pod', o: { metadata: { name: 'lost', namespace: ns } } }))
+          const at = fs.statSync(log).size
+          const remnant = line.subarray(9, line.length - 1)
+          fs.appendFileSync(log, Buffer.concat([remnant, Buffer.from('\n')]))
+          expect(yield* failure(store.listPods())).toMatch(new RegExp(`^file store ${log} is corrupt at byte ${at} `))
+          fs.appendFileSync(log, fenceLineAt(at, remnant)) // the writer fences it off
+          expect((yield* store.listPods()).items.map((p) => p.metadata.name)).toEqual(['a'])
+          yield* store.createPod(pod('b'))
+        }),
+      )
       expect(yield* podNames(dir)).toEqual(['a', 'b'])
     }),
   )

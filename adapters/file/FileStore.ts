@@ -22,6 +22,17 @@
  *   other processes' records; watches are store-kit's `WatchHub`, fed from the log, so they
  *   see every process's changes, in order.
  * - `directory.ts`, `faults.ts`: opening, creating, and one-line errors naming a path and a fix.
+ *   A store this user can read but not write (a read-only mount, no write permission) opens
+ *   read-only: reads work, and every write fails with one line saying the store is read-only.
+ *
+ * I/O errors: a write that fails, or stops short (`fs.writeSync` returns less: the rest failed),
+ * fails the requests whose records did not make it into the log with one line; it is never
+ * retried as if it had lost a race. A failed `fdatasync` fails the batch waiting for it (those
+ * writes were not acknowledged). What such a write left in the log is a torn line, or, when the
+ * rest of a short write landed after another process's append, a torn line and its rest, which
+ * readers recognise (see `log.ts`); a torn or garbage end of the log is closed off when a store
+ * is opened or written, with one warning line (`onWarning`). Acknowledged means fsynced: every
+ * acknowledged record is a whole line, or a whole record missing only its newline, and is read.
  *
  * A write: catch up with the log, decide (store-kit), append the records in one `write`, read
  * them back to see that they won (else catch up and decide again), apply them to the in-memory
@@ -54,7 +65,8 @@ import { frozenCopy } from '../store-kit/snapshot.js'
 import * as WatchHub from '../store-kit/watchHub.js'
 import { tidyAfterSnapshot } from './compaction.js'
 import { findStart, openDirectory } from './directory.js'
-import { FellBehind, FileStoreFault, unavailable } from './faults.js'
+import type { ReadOnlyReason } from './faults.js'
+import { FellBehind, FileStoreFault, readOnlyStore, unavailable } from './faults.js'
 import type { LogRecord, SealRecord } from './format.js'
 import { frameLine, logFileName } from './format.js'
 import { createExclusive } from './fsync.js'
@@ -80,6 +92,11 @@ export interface FileStoreOptions {
    * when it is called (enough for a one-shot command that never watches).
    */
   readonly follow?: boolean
+  /**
+   * Receives one line about damage the store repaired when it was opened or written (a torn or
+   * garbage end of the log closed off). Default: the line on stderr, after `Warning: `.
+   */
+  readonly onWarning?: (line: string) => void
 }
 
 /** The default number of remembered changes per kind. */
@@ -88,6 +105,9 @@ export const DEFAULT_HISTORY_SIZE = 10_000
 export const DEFAULT_COMPACT_AFTER_BYTES = 64 * 1024 * 1024
 /** The default polling interval of the background tail. */
 export const DEFAULT_POLL_INTERVAL_MS = 200
+
+/** How long damage at the same place must stay before a process gives up on the store. */
+const DAMAGE_SETTLES_MS = 1_000
 
 /** How many times a batch is decided again after losing the race to other processes. */
 const MAX_ATTEMPTS = 1_000
@@ -164,14 +184,19 @@ class Engine {
   private flushScheduled = false
   private tailScheduled = false
   private closed = false
-  /** Set once damage is found: every operation fails with it from then on. */
+  /** Set once damage is found for good: every operation fails with it from then on. */
   private broken: StoreUnavailable | undefined
+  /** Damage seen once (its message, and when): final when it is still there a while later. */
+  private damageSeen: { readonly message: string; readonly atMs: number } | undefined
   /** Ids of this process's records seen accepted while catching up after a lost race. */
   private readonly acceptedOwn = new Set<string>()
   private retiredUpTo = 0
   private readonly compactAfterBytes: number
   /** Wakes this process for other processes' writes; absent when the store does not follow. */
   private readonly follower: LogFollower | undefined
+  /** Why the store cannot be written here (read-only mount, no permission), if it cannot. */
+  private readonly readOnly: ReadOnlyReason | undefined
+  private readonly warn: (line: string) => void
 
   constructor(
     dir: string,
@@ -179,7 +204,10 @@ class Engine {
     private readonly jobHub: WatchHub.WatchHub<Job, StoreUnavailable>,
     private readonly podHub: WatchHub.WatchHub<Pod, StoreUnavailable>,
   ) {
-    this.dir = openDirectory(dir)
+    const opened = openDirectory(dir)
+    this.dir = opened.dir
+    this.readOnly = opened.readOnly
+    this.warn = options.onWarning ?? ((line) => process.stderr.write(`Warning: ${line}\n`))
     this.compactAfterBytes = options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES
     const loaded = this.load()
     this.log = loaded.log
@@ -218,12 +246,16 @@ class Engine {
         if (attempt >= 100) throw new FileStoreFault(`the file store ${this.dir} keeps changing while it is opened: try again`)
         continue
       }
-      const log = new SharedLog(this.dir, start.position)
+      const log = new SharedLog(this.dir, start.position, { warn: this.warn, ...(this.readOnly === undefined ? {} : { readOnly: this.readOnly }) })
       const state = stateFrom(start.snapshot)
       this.jobHub.reset(start.position.rv)
       this.podHub.reset(start.position.rv)
       try {
-        log.catchUp((record) => this.applyTo(state, log, record))
+        const apply = (record: LogRecord): void => this.applyTo(state, log, record)
+        log.catchUp(apply)
+        // A torn or garbage end left by a writer that was killed or failed is closed off now.
+        const repaired = log.closeOffTail(apply)
+        if (repaired !== undefined) this.warn(repaired)
         return { log, state }
       } catch (error) {
         log.close()
@@ -247,9 +279,15 @@ class Engine {
         return
       }
       if (error instanceof FileStoreFault && error.damaged) {
-        this.broken = unavailable(error)
-        this.jobHub.fail(this.broken)
-        this.podHub.fail(this.broken)
+        // A damaged line may be what a writer kept of its own write, which it fences off at once
+        // (see log.ts): the call fails, but only damage still there a second later is final.
+        const nowMs = Date.now()
+        if (this.damageSeen?.message !== error.message) this.damageSeen = { message: error.message, atMs: nowMs }
+        else if (nowMs - this.damageSeen.atMs >= DAMAGE_SETTLES_MS) {
+          this.broken = unavailable(error)
+          this.jobHub.fail(this.broken)
+          this.podHub.fail(this.broken)
+        }
       }
       throw error
     }
@@ -349,6 +387,8 @@ class Engine {
     if (batch.length === 0) return
     let results: ReadonlyArray<Effect.Effect<unknown, unknown>>
     try {
+      const readOnly = this.readOnly ?? this.log.readOnly
+      if (readOnly !== undefined) throw readOnlyStore(this.dir, readOnly)
       results = this.commit(batch)
       this.log.sync()
     } catch (error) {
@@ -356,7 +396,7 @@ class Engine {
       results = batch.map(() => failure)
     }
     batch.forEach((request, i) => request.resume(results[i] as Effect.Effect<unknown, unknown>))
-    if (this.log.size >= this.compactAfterBytes) this.compact()
+    if (this.log.size >= this.compactAfterBytes && this.readOnly === undefined && this.log.readOnly === undefined) this.compact()
   }
 
   /**
@@ -420,9 +460,11 @@ class Engine {
       const data = Buffer.from(`\n${records.map(frameLine).join('')}`, 'utf8')
       this.acceptedOwn.clear()
       const apply = (record: LogRecord): void => this.applyTo(this.state, this.log, record)
-      if (!this.log.append(data, records, apply)) this.refresh() // lost the race, or cut short: see what won
+      const outcome = this.log.append(data, records, apply)
+      if (outcome._tag !== 'Won') this.refresh() // lost the race, or failed part-way: see what won
       // Answers stand up to the last record of ours that was accepted (all of them, or none
-      // unless a write was cut short); the rest are decided again against the new state.
+      // unless a write was cut short); the rest are decided again against the new state, or
+      // fail with the write's error (never retried as if they had lost a race).
       let standing = 0
       answers.forEach((answer, i) => {
         if (answer.id !== undefined && this.acceptedOwn.has(answer.id)) standing = i + 1
@@ -430,6 +472,11 @@ class Engine {
       if (answers.every((answer) => answer.id === undefined || this.acceptedOwn.has(answer.id))) standing = answers.length
       for (let i = 0; i < standing; i++) results[(pending[i] as { readonly index: number }).index] = (answers[i] as { readonly result: Effect.Effect<unknown, unknown> }).result
       pending = pending.slice(standing)
+      if (outcome._tag === 'Failed') {
+        const failure = Effect.fail(unavailable(outcome.fault))
+        for (const { index } of pending) results[index] = failure
+        return results
+      }
     }
     return results
   }
@@ -455,7 +502,8 @@ class Engine {
         if (this.log.generation !== generation) return
         const seal: SealRecord = { t: 'seal', id: this.nextId(), prev: this.log.head, next: generation + 1 }
         const apply = (record: LogRecord): void => this.applyTo(this.state, this.log, record)
-        if (this.log.append(Buffer.from(`\n${frameLine(seal)}`, 'utf8'), [seal], apply)) return
+        const outcome = this.log.append(Buffer.from(`\n${frameLine(seal)}`, 'utf8'), [seal], apply)
+        if (outcome._tag === 'Won' || outcome._tag === 'Failed') return
         this.refresh()
         if (this.log.generation !== generation) return
       }

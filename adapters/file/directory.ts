@@ -21,27 +21,41 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { FileStoreFault, ioFault, newerFormat, notAStore } from './faults.js'
+import type { ReadOnlyReason } from './faults.js'
+import { FileStoreFault, ioFault, newerFormat, notAStore, readOnlyReason } from './faults.js'
 import { FORMAT_VERSION, GENESIS, STORE_FILE, STORE_KIND, fileKind, logFileName } from './format.js'
 import { DIRECTORY_MODE, createExclusive, errnoOf, openForRead, readAt, writeDurably } from './fsync.js'
 import type { LogPosition } from './log.js'
 import type { SnapshotContent } from './snapshot.js'
 import { readSnapshot } from './snapshot.js'
 
+/** A store directory ready to be read: its absolute path, and why it cannot be written, if it cannot. */
+export interface OpenedDirectory {
+  readonly dir: string
+  readonly readOnly: ReadOnlyReason | undefined
+}
+
 /**
  * Checks that `dir` is a directory this user can use, creating it (owner-only) when only its
  * last component is missing, and that it holds a store this build can read, creating a new
- * store when the directory is empty. Returns the absolute path.
+ * store when the directory is empty. A store this user can read but not write (a read-only
+ * mount, no write permission) opens read-only.
  */
-export function openDirectory(dir: string): string {
+export function openDirectory(dir: string): OpenedDirectory {
   const absolute = path.resolve(dir)
-  prepareDirectory(absolute)
-  const format = readStoreFile(absolute) ?? initialise(absolute)
+  const readOnly = prepareDirectory(absolute)
+  const format = readStoreFile(absolute) ?? (readOnly === undefined ? initialise(absolute) : undefined)
+  if (format === undefined) throw notWritable(absolute)
   if (format > FORMAT_VERSION) throw newerFormat(absolute, format)
-  return absolute
+  return { dir: absolute, readOnly }
 }
 
-function prepareDirectory(dir: string): void {
+function notWritable(dir: string): FileStoreFault {
+  return new FileStoreFault(`file store directory ${dir} is not readable and writable by this user: fix its permissions (chmod u+rwx ${dir}) or pass another directory`)
+}
+
+/** Checks the directory (creating it if need be); the reason it is read-only, if it is. */
+function prepareDirectory(dir: string): ReadOnlyReason | undefined {
   let stat: fs.Stats
   try {
     stat = fs.statSync(dir)
@@ -63,8 +77,17 @@ function prepareDirectory(dir: string): void {
   if (!stat.isDirectory()) throw new FileStoreFault(`file store path ${dir} is not a directory: pass a directory`)
   try {
     fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK)
-  } catch {
-    throw new FileStoreFault(`file store directory ${dir} is not readable and writable by this user: fix its permissions (chmod u+rwx ${dir}) or pass another directory`)
+    return undefined
+  } catch (error) {
+    // Readable but not writable: a store there can still be read (`openDirectory` checks there is one).
+    const reason = readOnlyReason(error)
+    if (reason === undefined) throw notWritable(dir)
+    try {
+      fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK)
+    } catch {
+      throw notWritable(dir)
+    }
+    return reason
   }
 }
 

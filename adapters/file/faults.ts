@@ -12,7 +12,10 @@ export class FileStoreFault extends Error {
   override readonly name = 'FileStoreFault'
   constructor(
     message: string,
-    /** Damage or missing data: the store stays unusable in this process (never read past it). */
+    /**
+     * Damage or missing data: never read past. A store keeps failing with it, and gives up on
+     * the store for good (its watches end) once it is still there a second later.
+     */
     readonly damaged = false,
   ) {
     super(message)
@@ -52,6 +55,47 @@ export function notAStore(dir: string): FileStoreFault {
   return new FileStoreFault(`${dir} is not empty and is not a job-reconciler file store (no store.json): pass an empty or new directory`)
 }
 
+/** Why a store can be read but not written. */
+export type ReadOnlyReason = 'read-only file system' | 'no write permission for this user'
+
+/** The reason for a failed attempt to open `file` for writing, when it is one that makes the store read-only. */
+export function readOnlyReason(error: unknown): ReadOnlyReason | undefined {
+  switch (errnoOf(error)) {
+    case 'EROFS':
+      return 'read-only file system'
+    case 'EACCES':
+    case 'EPERM':
+      return 'no write permission for this user'
+    default:
+      return undefined
+  }
+}
+
+/** A write to a store that this process can only read. */
+export function readOnlyStore(dir: string, reason: ReadOnlyReason): FileStoreFault {
+  return new FileStoreFault(
+    `the file store ${dir} is read-only (${reason}): it can be read but not changed; nothing was written (remount it read-write or make it writable by this user to change it)`,
+  )
+}
+
+/** `write` put only part of an append in the log (the rest failed: disk full, file size limit). */
+export function shortWrite(file: string, written: number, length: number): FileStoreFault {
+  return new FileStoreFault(
+    `cannot append to ${file}: the write stopped after ${written} of ${length} bytes (disk full or file size limit?): the writes in the cut-off part were not applied`,
+  )
+}
+
+/** `write` reported bytes written that are not in the file (a faulty file system, or a tampered system call). */
+export function vanishedWrite(file: string, length: number): FileStoreFault {
+  return new FileStoreFault(`cannot append to ${file}: the write reported ${length} bytes written, but they are not in the file (the file system lost them): the writes were not applied`)
+}
+
+/** `fdatasync` failed: the writes waiting for it are not known to be durable. */
+export function syncFault(file: string, error: unknown): FileStoreFault {
+  const code = errnoOf(error) ?? (error instanceof Error ? error.message.split('\n')[0] : String(error))
+  return new FileStoreFault(`cannot make ${file} durable (fdatasync: ${code}): the writes waiting for it were not acknowledged, and may or may not be stored`)
+}
+
 /** An operating-system error on a store file, with what to do about the common ones. */
 export function ioFault(action: string, file: string, error: unknown): FileStoreFault {
   if (error instanceof FileStoreFault) return error
@@ -65,6 +109,10 @@ export function ioFault(action: string, file: string, error: unknown): FileStore
     case 'ENOSPC':
     case 'EDQUOT':
       return new FileStoreFault(`cannot ${action} ${file}: no space left on device (${code}): free some space; writes that failed were not applied`)
+    case 'EFBIG':
+      return new FileStoreFault(`cannot ${action} ${file}: file too large (EFBIG): the file size limit (ulimit -f) was reached; writes that failed were not applied`)
+    case 'EIO':
+      return new FileStoreFault(`cannot ${action} ${file}: input/output error (EIO): check the disk; writes that failed were not applied`)
     case 'ELOOP':
       return new FileStoreFault(`cannot ${action} ${file}: it is a symbolic link, which the file store never follows: remove it`)
     case 'ENOENT':

@@ -108,6 +108,66 @@ export interface RetiredRecord {
   readonly into: number
 }
 
+/**
+ * Closes off bytes at the end of a log that are no record and no part of one (garbage left by a
+ * faulty write or a damaged disk), so that the log can go on after them. It is appended straight
+ * after those bytes, on their line, so a reader sees the garbage and its fence in one piece:
+ * `<garbage><fence line>`, where the fence names how many bytes it closes off and their CRC-32.
+ * Nothing acknowledged is ever in them: an acknowledged record is a whole line.
+ */
+export interface FenceRecord {
+  readonly t: 'fence'
+  /**
+   * Where the fenced line starts, for a fence on a line of its own: it closes off a whole line
+   * there (what a writer finds of its own write when the kernel lost the start of it). Absent for
+   * a fence on the line of the garbage it closes off.
+   */
+  readonly at?: number
+  /** The number of bytes closed off, zero-padded to ten digits (the fence's length is fixed). */
+  readonly length: string
+  /** Their CRC-32, eight hex digits. */
+  readonly crc: string
+}
+
+/** The framed fence line (with its newline) that closes off `garbage`. */
+export function fenceLine(garbage: Buffer): string {
+  const fence: FenceRecord = { t: 'fence', length: String(garbage.length).padStart(10, '0'), crc: hex8(crc32(garbage)) }
+  return frameLine(fence)
+}
+
+/** Every fence line has this length (without its newline): its fields have fixed widths. */
+const FENCE_LENGTH = fenceLine(Buffer.alloc(0)).length - 1
+
+/**
+ * Whether `line` (a whole line, without its newline) is garbage closed off by a fence at its end:
+ * the fence's length and checksum match the bytes before it.
+ */
+export function isFencedGarbage(line: Buffer): boolean {
+  if (line.length <= FENCE_LENGTH) return false
+  const garbage = line.subarray(0, line.length - FENCE_LENGTH)
+  const read = readLine(line.subarray(line.length - FENCE_LENGTH))
+  if (read._tag !== 'Value') return false
+  const fence = read.value as Partial<FenceRecord>
+  return fence.t === 'fence' && fence.length === String(garbage.length).padStart(10, '0') && fence.crc === hex8(crc32(garbage))
+}
+
+/** A fence on a line of its own (with the newline that starts it) that closes off the whole line `garbage` at `at`. */
+export function fenceLineAt(at: number, garbage: Buffer): string {
+  const fence: FenceRecord = { t: 'fence', at, length: String(garbage.length).padStart(10, '0'), crc: hex8(crc32(garbage)) }
+  return `\n${frameLine(fence)}`
+}
+
+const FENCE_TAG = Buffer.from('"t":"fence"')
+
+/** Whether `candidate` (a whole line) is a fence of the whole line `garbage` at `at`. */
+export function isFenceOf(candidate: Buffer, at: number, garbage: Buffer): boolean {
+  if (candidate.indexOf(FENCE_TAG) < 0) return false
+  const read = readLine(candidate)
+  if (read._tag !== 'Value') return false
+  const fence = read.value as Partial<FenceRecord>
+  return fence.t === 'fence' && fence.at === at && fence.length === String(garbage.length).padStart(10, '0') && fence.crc === hex8(crc32(garbage))
+}
+
 /** A record of a log (the retired marker aside). */
 export type LogRecord = ObjectRecord | EventRecord | SealRecord
 
@@ -210,10 +270,12 @@ function corrupt(reason: string): Line {
 }
 
 /** Checks that a decoded log line is a record this format knows; the reason when it is not. */
-export function checkLogRecord(value: unknown): LogRecord | RetiredRecord | string {
+export function checkLogRecord(value: unknown): LogRecord | RetiredRecord | FenceRecord | string {
   if (typeof value !== 'object' || value === null) return 'not an object'
   const r = value as Record<string, unknown>
   if (r['t'] === 'retired') return typeof r['into'] === 'number' ? (value as RetiredRecord) : 'bad retired marker'
+  // A fence on a line of its own closes nothing off: another writer fenced the same bytes first.
+  if (r['t'] === 'fence') return typeof r['length'] === 'string' && typeof r['crc'] === 'string' ? (value as FenceRecord) : 'bad fence'
   if (typeof r['id'] !== 'string' || typeof r['prev'] !== 'string') return 'record without id'
   switch (r['t']) {
     case 'put':

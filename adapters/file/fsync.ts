@@ -19,9 +19,39 @@ export const DIRECTORY_MODE = 0o700
 
 const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0
 
-/** Opens an existing file for reading and appending; never through a symbolic link. */
+/**
+ * The system calls the shared log makes, in one place: the boundary at which tests inject faults
+ * (errors, short writes, a failing fsync, a crash between a write and its fsync). Each behaves
+ * as the `fs` function it names; `write` as `fs.writeSync`, which (libuv) writes the rest of a
+ * short write at once and returns the total, or throws when the first `write(2)` failed.
+ */
+export interface LogCalls {
+  open: (file: string, flags: number) => number
+  write: (fd: number, data: Buffer, offset: number, length: number) => number
+  read: (fd: number, buffer: Buffer, offset: number, length: number, position: number) => number
+  fstat: (fd: number) => fs.Stats
+  fdatasync: (fd: number) => void
+  close: (fd: number) => void
+}
+
+/** The real system calls. Tests replace them (and put them back) through `testing/faultyFs.ts`. */
+export const logCalls: LogCalls = {
+  open: (file, flags) => fs.openSync(file, flags),
+  write: (fd, data, offset, length) => fs.writeSync(fd, data, offset, length),
+  read: (fd, buffer, offset, length, position) => fs.readSync(fd, buffer, offset, length, position),
+  fstat: (fd) => fs.fstatSync(fd),
+  fdatasync: (fd) => fs.fdatasyncSync(fd),
+  close: (fd) => fs.closeSync(fd),
+}
+
+/** Opens an existing log for reading and appending; never through a symbolic link. */
 export function openForAppend(file: string): number {
-  return fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_APPEND | NOFOLLOW)
+  return logCalls.open(file, fs.constants.O_RDWR | fs.constants.O_APPEND | NOFOLLOW)
+}
+
+/** Opens an existing log for reading only (a read-only store); never through a symbolic link. */
+export function openLogForRead(file: string): number {
+  return logCalls.open(file, fs.constants.O_RDONLY | NOFOLLOW)
 }
 
 /** Opens a file for reading only; never through a symbolic link. */
@@ -96,16 +126,18 @@ export function writeAll(fd: number, data: string | Buffer): void {
 }
 
 /** Reads `length` bytes at `position` (fewer at the end of the file). */
-export function readAt(fd: number, position: number, length: number): Buffer {
+export function readAt(fd: number, position: number, length: number, calls: Pick<LogCalls, 'read'> = directCalls): Buffer {
   const buffer = Buffer.allocUnsafe(length)
   let read = 0
   while (read < length) {
-    const n = fs.readSync(fd, buffer, read, length - read, position + read)
+    const n = calls.read(fd, buffer, read, length - read, position + read)
     if (n === 0) break
     read += n
   }
   return read === length ? buffer : buffer.subarray(0, read)
 }
+
+const directCalls: Pick<LogCalls, 'read'> = { read: (fd, buffer, offset, length, position) => fs.readSync(fd, buffer, offset, length, position) }
 
 /** The `code` of a Node.js system error (`ENOENT`, `EACCES`, ...). */
 export function errnoOf(error: unknown): string | undefined {

@@ -35,14 +35,14 @@ describe('SharedLog', () => {
       const seenByB: string[] = []
       const first = [put('a.1', GENESIS, 1, 'x'), put('a.2', 'a.1', 2, 'y')]
       const second = [put('b.1', GENESIS, 1, 'z')]
-      expect(a.append(bytes(first), first, (r) => seenByA.push(r.id))).toBe(true)
-      expect(b.append(bytes(second), second, (r) => seenByB.push(r.id))).toBe(false)
+      expect(a.append(bytes(first), first, (r) => seenByA.push(r.id))._tag).toBe('Won')
+      expect(b.append(bytes(second), second, (r) => seenByB.push(r.id))._tag).toBe('Lost')
       b.catchUp((r) => seenByB.push(r.id))
       expect(seenByB).toEqual(['a.1', 'a.2'])
       expect([b.head, b.rv]).toEqual(['a.2', 2])
       // B tries again from the new head and wins; A reads it.
       const retry = [put('b.2', 'a.2', 3, 'z')]
-      expect(b.append(bytes(retry), retry, (r) => seenByB.push(r.id))).toBe(true)
+      expect(b.append(bytes(retry), retry, (r) => seenByB.push(r.id))._tag).toBe('Won')
       a.catchUp((r) => seenByA.push(r.id))
       expect(seenByA).toEqual(['a.1', 'a.2', 'b.2'])
       expect([a.head, a.rv, a.size]).toEqual([b.head, b.rv, b.size])

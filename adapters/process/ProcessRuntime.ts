@@ -72,6 +72,7 @@ import {
   DEFAULT_LOG_LIMIT_BYTES,
   hasPodDirectory,
   installSupervisor,
+  killOrphanedContainer,
   latestRun,
   logFileOf,
   podUids,
@@ -213,11 +214,18 @@ function leftWithoutRecord(root: string, pod: Pod): boolean {
   })
 }
 
-/** Kills every run of the pod whose supervisor still goes (SIGKILL to its container's group). */
+/**
+ * Kills every run of the pod that may still go: through its supervisor (SIGKILL to the
+ * container's group), or, with the supervisor gone, the container's group itself.
+ */
 function killLiveRuns(root: string, uid: string): void {
   for (const run of runsOf(root, uid)) {
     const state = readRun(run)
-    if (state._tag !== 'Claimed' || !supervisorAlive(run, state)) continue
+    if (state._tag !== 'Claimed') continue
+    if (!supervisorAlive(run, state)) {
+      killOrphanedContainer(run, state)
+      continue
+    }
     try {
       process.kill(state.pid, 'SIGUSR2')
     } catch {
@@ -342,7 +350,10 @@ function runPod(store: JobStoreService, settings: Settings, host: Host, owned: O
               if (abandon(run)) return undefined
               continue
             case 'Claimed':
-              if (!supervisorAlive(run, state)) return { _tag: 'Lost' } as const
+              if (!supervisorAlive(run, state)) {
+                killOrphanedContainer(run, state)
+                return { _tag: 'Lost' } as const
+              }
               return yield* Effect.scoped(Effect.flatMap(adoptRun(run, state, host.stopWithScope), follow(kind, name, restartCount, spec)))
           }
         }

@@ -204,6 +204,29 @@ export function supervisorAlive(run: RunRef, claim: { readonly pid: number; read
   }
 }
 
+/**
+ * Kills the process group of a run whose supervisor is gone but whose container may not be (the
+ * supervisor alone was killed): only in the same boot, and only if that pid still leads a
+ * process group, so that a reused pid is left alone as far as can be told.
+ */
+export function killOrphanedContainer(run: RunRef, claim: { readonly bootId: string }): void {
+  if (claim.bootId !== currentBootId()) return
+  const pgid = numberOr(readJson(path.join(run.dir, 'container.json'))?.['pgid'], -1)
+  if (pgid <= 0) return
+  try {
+    const stat = fs.readFileSync(`/proc/${pgid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (Number(fields[2]) !== pgid) return
+  } catch {
+    if (fs.existsSync('/proc/self')) return
+  }
+  try {
+    process.kill(-pgid, 'SIGKILL')
+  } catch {
+    // Gone already.
+  }
+}
+
 /** Writes the supervisor program into `root` (once per version) and returns its path. */
 export function installSupervisor(root: string): string {
   const version = createHash('sha256').update(SUPERVISOR_SOURCE).digest('hex').slice(0, 12)

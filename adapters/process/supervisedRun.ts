@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { Socket } from 'node:net'
 import { Deferred, Effect, type Scope } from 'effect'
-import { readRun, supervisorAlive, writeSpec, type RunRef, type RunSpec, type StartError } from './podJournal.js'
+import { killOrphanedContainer, readRun, supervisorAlive, writeSpec, type RunRef, type RunSpec, type StartError } from './podJournal.js'
 
 /** The message of a program that could not be started, as the runtime reports it. */
 export function describeStartError(program: string, error: StartError, cwd: string | undefined): string {
@@ -68,7 +68,9 @@ function handleOf(
       if (!supervisorAlive(run, claim)) {
         // It may have recorded the exit just before it went.
         const again = readRun(run)
-        return again._tag === 'Exited' ? again : { _tag: 'Lost' as const }
+        if (again._tag === 'Exited') return again
+        killOrphanedContainer(run, claim)
+        return { _tag: 'Lost' as const }
       }
       const sleep = Effect.sleep(POLL_MS)
       yield* wake === undefined ? sleep : Effect.raceFirst(sleep, Deferred.await(wake))

@@ -14,6 +14,7 @@
  *     spec.json      written by the runtime before it starts the supervisor: argv, env, cwd, log file
  *     started.json   the claim, published with an exclusive link: {pid, bootId, startedAtMs}
  *                    (or {abandoned: true} from a runtime that gave up on a run nobody claimed)
+ *     container.json the container's process group: {pgid}
  *     exit.json      how the container ended: {exitCode, finishedAtMs} or a start error
  *
  * Signals to the supervisor: SIGTERM is passed on to the container's process group, SIGUSR2
@@ -98,6 +99,8 @@ try {
 }
 fs.closeSync(log)
 if (runtimeGone) signalGroup('SIGKILL')
+// The container's process group, for a runtime that finds this supervisor gone and the container not.
+if (child.pid !== undefined) publish('container.json', { pgid: child.pid }, false)
 child.once('error', (error) => {
   if (child.pid === undefined) finish({ exitCode: 127, startError: { code: String(error.code), message: String(error.message) } })
 })

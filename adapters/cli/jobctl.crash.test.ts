@@ -14,6 +14,10 @@ import { eventually, filesIn, getItems, isFinished, startController, trueConditi
 import { jobManifest, tempDir, writeManifest } from './testing/manifests.js'
 
 const KILLS = 20
+/** Completions of the three Jobs of a wave: small, so that the Jobs still running after the last kill finish soon. */
+const PLAIN = 10
+const INDEXED = 8
+const PER_INDEX = 6
 const TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking'
 
 /**
@@ -40,10 +44,10 @@ function wave(n: number, script: string, runs: string): ReadonlyArray<{ readonly
     manifest: jobManifest(name, ['sh', script, runs, name], spec),
   })
   return [
-    job(`plain-${n}`, { completions: 16, parallelism: 3, backoffLimit: 100 }),
-    job(`indexed-${n}`, { completions: 10, parallelism: 3, completionMode: 'Indexed', backoffLimit: 100 }),
+    job(`plain-${n}`, { completions: PLAIN, parallelism: 3, backoffLimit: 100 }),
+    job(`indexed-${n}`, { completions: INDEXED, parallelism: 3, completionMode: 'Indexed', backoffLimit: 100 }),
     // backoffLimit as the API server defaults it with backoffLimitPerIndex (the helper's default is 0).
-    job(`perindex-${n}`, { completions: 8, parallelism: 2, completionMode: 'Indexed', backoffLimitPerIndex: 1, backoffLimit: 2147483647 }),
+    job(`perindex-${n}`, { completions: PER_INDEX, parallelism: 2, completionMode: 'Indexed', backoffLimitPerIndex: 1, backoffLimit: 2147483647 }),
   ]
 }
 
@@ -166,7 +170,7 @@ describe('jobctl controller SIGKILLed again and again on a file store', () => {
         expect(job.status?.failed ?? 0, context).toBe(failed.length)
         expect(maxConcurrent(mine), context).toBeLessThanOrEqual(parallelism)
         if (name.startsWith('plain-')) {
-          expect(succeeded.length, context).toBe(16)
+          expect(succeeded.length, context).toBe(PLAIN)
           expect(trueCondition(job, 'Complete'), context).toBeDefined()
           continue
         }
@@ -175,14 +179,14 @@ describe('jobctl controller SIGKILLed again and again on a file store', () => {
         // No index succeeded twice.
         expect(completed.size, context).toBe(succeeded.length)
         if (name.startsWith('indexed-')) {
-          expect(completed.size, context).toBe(10)
+          expect(completed.size, context).toBe(INDEXED)
           expect(trueCondition(job, 'Complete'), context).toBeDefined()
           continue
         }
         // backoffLimitPerIndex 1: an index fails on its second failure and is not tried again.
         const failuresOf = (index: number) => failed.filter((r) => r.index === index).length
-        const failedIndexes = new Set([...Array(8).keys()].filter((i) => !completed.has(i) && failuresOf(i) >= 2))
-        for (let i = 0; i < 8; i++) expect(completed.has(i) || failedIndexes.has(i), `${context}: index ${i}`).toBe(true)
+        const failedIndexes = new Set([...Array(PER_INDEX).keys()].filter((i) => !completed.has(i) && failuresOf(i) >= 2))
+        for (let i = 0; i < PER_INDEX; i++) expect(completed.has(i) || failedIndexes.has(i), `${context}: index ${i}`).toBe(true)
         expect(job.status?.failedIndexes, context).toBe(intervals(failedIndexes))
         if (failedIndexes.size > 0) expect(trueCondition(job, 'Failed')?.reason, context).toBe('FailedIndexes')
         else expect(trueCondition(job, 'Complete'), context).toBeDefined()

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Job, Pod } from '../../core/model/types.js'
-import { jobctl } from './testing/binary.js'
+import { finished, jobctl, spawnJobctl } from './testing/binary.js'
 import { eventually, filesIn, getItems, parentOf, processIsAlive, startController, trueCondition } from './testing/controllerRuns.js'
 import { jobManifest, tempDir, writeManifest } from './testing/manifests.js'
 
@@ -138,6 +138,24 @@ describe('jobctl controller restarted on a file store', () => {
       expect(readFileSync(`${out}.args`, 'utf8')).toBe('$(HOME) hello\n')
       controller.child.kill('SIGTERM')
       expect((await controller.exited).code).toBe(0)
+    },
+    TEST_TIMEOUT,
+  )
+
+  it(
+    'without a pod state directory (jobctl run, memory store) a SIGKILLed jobctl takes its containers with it: no orphan runs on',
+    async () => {
+      const cwd = tempDir()
+      const runs = join(cwd, 'runs')
+      mkdirSync(runs)
+      const script = writeManifest(cwd, 'forever.sh', 'echo "start $$" >> $1/$HOSTNAME\nwhile :; do sleep 0.05; done\n')
+      const run = spawnJobctl(['run', '-f', writeManifest(cwd, 'job.yaml', [shellJob('forever', script, runs, { completions: 1 })])], { cwd })
+      const exited = finished(run)
+      const [pid] = await startedPids(runs, 1)
+      expect(processIsAlive(pid!)).toBe(true)
+      run.kill('SIGKILL')
+      await exited
+      await eventually(`the container ${pid} dies with jobctl`, () => (processIsAlive(pid!) ? undefined : true), 60_000)
     },
     TEST_TIMEOUT,
   )

@@ -86,7 +86,12 @@ if (attached) {
   })
 }
 
-const log = fs.openSync(spec.logFile, 'a', 0o600)
+let log
+try {
+  log = fs.openSync(spec.logFile, 'a', 0o600)
+} catch (error) {
+  finish({ exitCode: 127, startError: { code: String(error && error.code), message: 'cannot open the log file: ' + String(error && error.message) } })
+}
 try {
   child = spawn(spec.argv[0], spec.argv.slice(1), {
     env: spec.env,

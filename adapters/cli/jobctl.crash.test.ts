@@ -122,7 +122,7 @@ describe('jobctl controller SIGKILLed again and again on a file store', () => {
         expect(applied.code, applied.stderr).toBe(0)
         jobs.push(...next)
       }
-      // Builds jobctl's bundle once, before the clock of the first kill starts.
+      // One cold start of jobctl before the kills (its first start after a build is the slowest).
       expect((await jobctl(['version'], { cwd })).code).toBe(0)
       await applyWave()
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@effect/vitest'
@@ -302,6 +302,23 @@ describe('ProcessRuntime', () => {
           const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated
           expect(terminated).toMatchObject({ exitCode: 127, reason: 'StartError' })
           expect(terminated?.message).toContain('no-such-program-here')
+        }),
+      ),
+    TEST_TIMEOUT,
+  )
+
+  it.live(
+    'a container whose name is not a DNS-1123 label fails with CreateContainerConfigError: its files are named after it, nothing is written outside the runtime\'s directory',
+    () =>
+      withRuntime(
+        {},
+        Effect.gen(function* () {
+          const outside = join(tmpdir(), `escaped-${process.pid}.log`)
+          yield* create(podOf('bad-name', [{ name: `../../../../../..${tmpdir()}/escaped-${process.pid}`, command: ['echo', 'hi'] }]))
+          const pod = yield* waitForPod('bad-name', 'a terminal phase', isDone)
+          expect(pod.status?.phase).toBe('Failed')
+          expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 127, reason: 'CreateContainerConfigError' })
+          expect(existsSync(outside)).toBe(false)
         }),
       ),
     TEST_TIMEOUT,

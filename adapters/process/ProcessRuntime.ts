@@ -43,6 +43,7 @@ import { NotFound } from '../ports/errors.js'
 import { JobStore, type JobStoreService, type ObjectKey } from '../ports/JobStore.js'
 import { PodRuntime, type PodRuntimeService } from '../ports/PodRuntime.js'
 import type { Container, ContainerStatus, Pod, PodStatus, RestartPolicy } from '../../core/model/types.js'
+import { isDns1123Label } from '../../core/model/names.js'
 import { formatTime } from '../../core/model/time.js'
 import { followPods, type PodEvent } from '../kubelet/podEvents.js'
 import {
@@ -191,6 +192,9 @@ function formatDelay(ms: number): string {
   return Duration.format(Duration.millis(ms))
 }
 
+/** Whether a container's files can be named after it: the API server allows only DNS-1123 labels, a store's bare pod may not have one. */
+const hasFileName = (name: string): boolean => isDns1123Label(name).length === 0
+
 /** Whether the status shows a container that has run: its process existed on this node. */
 function hasStarted(status: PodStatus | undefined): boolean {
   const started = (c: ContainerStatus): boolean =>
@@ -313,7 +317,9 @@ function runPod(store: JobStoreService, settings: Settings, host: Host, owned: O
     /** Starts a new run of the container. */
     const newRun = (kind: ContainerKind, container: Container, seq: number, restartCount: number): Effect.Effect<Outcome> =>
       Effect.gen(function* () {
-        const resolved = resolveContainer(owned.latest, container, process.env['PATH'])
+        const resolved = hasFileName(container.name)
+          ? resolveContainer(owned.latest, container, process.env['PATH'])
+          : ({ _tag: 'Unresolvable', reason: 'CreateContainerConfigError', message: `container name "${container.name}" is not a DNS-1123 label` } as const)
         if (resolved._tag === 'Unresolvable') {
           const at = yield* Clock.currentTimeMillis
           return { _tag: 'Exited', exitCode: 127, reason: resolved.reason, message: resolved.message, startedAtMs: at, finishedAtMs: at } as const
@@ -472,7 +478,7 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
           return Effect.fail(new NotFound({ kind: 'Pod', namespace: key.namespace, name: key.name }))
         }
         const name = logOptions?.container ?? defaultContainer(pod)
-        if (name === undefined || !containersOf(pod).some((c) => c.name === name)) {
+        if (name === undefined || !hasFileName(name) || !containersOf(pod).some((c) => c.name === name)) {
           return Effect.fail(new NotFound({ kind: 'Pod', namespace: key.namespace, name: `${key.name}/${name ?? ''}` }))
         }
         return Effect.succeed(readLogTail(logFileOf(root, uid, name), settings.logLimit) ?? '')

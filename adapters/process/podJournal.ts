@@ -164,7 +164,6 @@ export function writeSpec(run: RunRef, spec: RunSpec): void {
 export function abandon(run: RunRef): boolean {
   const temporary = path.join(run.dir, `started.json.${process.pid}.abandon`)
   try {
-    fs.mkdirSync(run.dir, { recursive: true, mode: 0o700 })
     fs.writeFileSync(temporary, JSON.stringify({ abandoned: true }))
     fs.linkSync(temporary, path.join(run.dir, 'started.json'))
     return true

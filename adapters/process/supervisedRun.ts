@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { Socket } from 'node:net'
 import { Deferred, Effect, type Scope } from 'effect'
-import { killOrphanedContainer, readRun, supervisorAlive, writeSpec, type RunRef, type RunSpec, type StartError } from './podJournal.js'
+import { abandon, killOrphanedContainer, readRun, supervisorAlive, writeSpec, type RunRef, type RunSpec, type StartError } from './podJournal.js'
 
 /** The message of a program that could not be started, as the runtime reports it. */
 export function describeStartError(program: string, error: StartError, cwd: string | undefined): string {
@@ -56,16 +56,22 @@ const POLL_MS = 100
 /** How long a kill of last resort waits for the run to end. */
 const KILL_WAIT_MS = 5_000
 
+/**
+ * The handle of a claimed run. `supervisorGone` says whether its supervisor has ended: for one
+ * this runtime started, from its exit event (not from the run's files, which may be gone while a
+ * temporary directory is removed); for an adopted one, from the process table.
+ */
 function handleOf(
   run: RunRef,
   claim: { readonly pid: number; readonly bootId: string; readonly startedAtMs: number },
+  supervisorGone: () => boolean,
   wake: Deferred.Deferred<void> | undefined,
 ): RunHandle {
   const ended: Effect.Effect<RunEnd> = Effect.gen(function* () {
     for (;;) {
       const state = readRun(run)
       if (state._tag === 'Exited') return state
-      if (!supervisorAlive(run, claim)) {
+      if (supervisorGone() || !supervisorAlive(run, claim)) {
         // It may have recorded the exit just before it went.
         const again = readRun(run)
         if (again._tag === 'Exited') return again
@@ -79,8 +85,7 @@ function handleOf(
   return {
     startedAtMs: claim.startedAtMs,
     signal: (signal) => {
-      const state = readRun(run)
-      if (state._tag !== 'Claimed') return
+      if (supervisorGone()) return
       try {
         process.kill(claim.pid, signal === 'SIGKILL' ? 'SIGUSR2' : 'SIGTERM')
       } catch {
@@ -97,7 +102,7 @@ export function adoptRun(
   claim: { readonly pid: number; readonly bootId: string; readonly startedAtMs: number },
   stopWithScope: () => boolean,
 ): Effect.Effect<RunHandle, never, Scope.Scope> {
-  const handle = handleOf(run, claim, undefined)
+  const handle = handleOf(run, claim, () => !supervisorAlive(run, claim), undefined)
   return Effect.as(Effect.addFinalizer(() => (stopWithScope() ? stopRun(handle) : Effect.void)), handle)
 }
 
@@ -130,20 +135,23 @@ export function startRun(
       const code = String((error as NodeJS.ErrnoException).code ?? 'EIO')
       return { _tag: 'Exited', exitCode: 127, startedAtMs: at, finishedAtMs: at, startError: { code, message: String(error) } } as const
     }
-    child.once('exit', () => Deferred.unsafeDone(wake, Effect.void))
-    child.once('error', () => Deferred.unsafeDone(wake, Effect.void))
+    let exited = false
+    const onExit = () => {
+      exited = true
+      Deferred.unsafeDone(wake, Effect.void)
+    }
+    child.once('exit', onExit)
+    child.once('error', onExit)
     child.unref()
     // The pipe only tells the supervisor that this process is gone; it must not keep it alive.
     if (child.stdin instanceof Socket) child.stdin.unref()
     const supervisorExited = Deferred.await(wake)
+    // From the spawn on, not only once the claim is seen: the scope may close in between.
+    yield* Effect.addFinalizer(() => (stopWithScope() ? stopSupervisor(run, child, () => exited, supervisorExited) : Effect.void))
     // Wait for the claim: the supervisor starts in a few tens of milliseconds.
     for (;;) {
       const state = readRun(run)
-      if (state._tag === 'Claimed') {
-        const handle = handleOf(run, state, wake)
-        yield* Effect.addFinalizer(() => (stopWithScope() ? stopRun(handle) : Effect.void))
-        return handle
-      }
+      if (state._tag === 'Claimed') return handleOf(run, state, () => exited, wake)
       if (state._tag === 'Exited') return state
       if (yield* Deferred.isDone(wake)) {
         const last = readRun(run)
@@ -151,6 +159,24 @@ export function startRun(
       }
       yield* Effect.raceFirst(Effect.sleep(10), supervisorExited)
     }
+  })
+}
+
+/**
+ * Stops a supervisor this runtime started: a run it has not claimed yet is abandoned (it will
+ * not start), a claimed one is killed; then waits (briefly) for the supervisor to go.
+ */
+function stopSupervisor(run: RunRef, child: ChildProcess, exited: () => boolean, supervisorExited: Effect.Effect<void>): Effect.Effect<void> {
+  return Effect.suspend(() => {
+    if (exited()) return Effect.void
+    if (!abandon(run) && child.pid !== undefined) {
+      try {
+        process.kill(child.pid, 'SIGUSR2')
+      } catch {
+        // Gone already.
+      }
+    }
+    return supervisorExited.pipe(Effect.timeout(KILL_WAIT_MS), Effect.ignore)
   })
 }
 

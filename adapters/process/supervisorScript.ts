@@ -50,17 +50,11 @@ function bootId() {
   }
 }
 
-const spec = JSON.parse(fs.readFileSync(file('spec.json'), 'utf8'))
-try {
-  publish('started.json', { pid: process.pid, bootId: bootId(), startedAtMs: Date.now() }, true)
-} catch {
-  // Claimed already: a restarted runtime gave up on this run, or another supervisor has it.
-  process.exit(0)
-}
-
 let child
 let ended = false
 let runtimeGone = false
+/** A signal that came before the container was started, passed on once it is. */
+let pending
 const finish = (record) => {
   if (ended) return
   ended = true
@@ -68,7 +62,10 @@ const finish = (record) => {
   process.exit(0)
 }
 const signalGroup = (signal) => {
-  if (child === undefined || child.pid === undefined) return
+  if (child === undefined || child.pid === undefined) {
+    if (pending !== 'SIGKILL') pending = signal
+    return
+  }
   try {
     process.kill(-child.pid, signal)
   } catch {}
@@ -84,6 +81,15 @@ if (attached) {
     runtimeGone = true
     signalGroup('SIGKILL')
   })
+}
+
+// Handlers first, then the claim: a runtime signals a run once it sees it claimed.
+const spec = JSON.parse(fs.readFileSync(file('spec.json'), 'utf8'))
+try {
+  publish('started.json', { pid: process.pid, bootId: bootId(), startedAtMs: Date.now() }, true)
+} catch {
+  // Claimed already: a restarted runtime gave up on this run, or another supervisor has it.
+  process.exit(0)
 }
 
 let log
@@ -104,6 +110,7 @@ try {
 }
 fs.closeSync(log)
 if (runtimeGone) signalGroup('SIGKILL')
+else if (pending !== undefined) signalGroup(pending)
 // The container's process group, for a runtime that finds this supervisor gone and the container not.
 if (child.pid !== undefined) publish('container.json', { pgid: child.pid }, false)
 child.once('error', (error) => {

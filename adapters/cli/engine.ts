@@ -1,9 +1,11 @@
 /**
  * The engine `jobctl run` and `jobctl controller` start in-process: the Job controller and the
  * local process runtime, both on the `JobStore` in context, for the life of the scope. Closing
- * the scope stops the runtime first (its processes get SIGTERM, then SIGKILL) and then the
- * controller.
+ * the scope stops the runtime first and then the controller. Without a pod state directory
+ * (the memory store) the runtime's containers end with it; with one (a file store) they go on
+ * and the next engine on the same store takes them over.
  */
+import { join } from 'node:path'
 import { Effect } from 'effect'
 import type { Scope } from 'effect'
 import type { Registry } from 'prom-client'
@@ -24,7 +26,12 @@ export interface EngineOptions {
   readonly registry?: Registry
   /** The `spec.managedBy` value the controller answers to (default: the built-in controller's). */
   readonly controllerName?: string
+  /** Where the runtime keeps its containers' runs and logs, so that they outlive this process (`podStateRoot`). */
+  readonly podStateDirectory?: string
 }
+
+/** The pod state directory of a file store in `storeDir`: the runs of its containers, beside the store. */
+export const podStateRoot = (storeDir: string): string => join(storeDir, 'pod-runtime')
 
 /** A running engine. */
 export interface Engine {
@@ -41,7 +48,10 @@ export function startEngine(options: EngineOptions): Effect.Effect<Engine, never
       ...(options.registry !== undefined ? { registry: options.registry } : {}),
       ...(options.controllerName !== undefined ? { settings: { controllerName: options.controllerName } } : {}),
     })
-    const runtime = yield* ProcessRuntime.make(options.maxConcurrentPods !== undefined ? { maxConcurrentPods: options.maxConcurrentPods } : {})
+    const runtime = yield* ProcessRuntime.make({
+      ...(options.maxConcurrentPods !== undefined ? { maxConcurrentPods: options.maxConcurrentPods } : {}),
+      ...(options.podStateDirectory !== undefined ? { stateDirectory: options.podStateDirectory } : {}),
+    })
     yield* runtime.start
     return { controller, runtime }
   })

@@ -12,6 +12,7 @@
  * *.tmp.<pid>.<hex>   a file being written; removed after a crash by the next compaction
  * controller.lock     locked by the one Job controller of the store, naming it (controllerLock.ts)
  * pod-logs/           the pods' output, copied there by jobctl controller (cli/podLogFiles.ts)
+ * pod-runtime/        the runs of the pods' containers, which outlive jobctl controller (process/podJournal.ts)
  * ```
  *
  * File names are the store's own; object names only ever appear inside records, so no name a

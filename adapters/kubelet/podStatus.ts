@@ -188,6 +188,30 @@ export function terminateRemaining(
   return recompute(ended, now)
 }
 
+/** The condition pod GC puts on the pods of a node that is gone (Kubernetes' `DisruptionTarget`, reason `DeletionByPodGC`). */
+export const DISRUPTION_TARGET = 'DisruptionTarget'
+export const LOST_NODE_REASON = 'DeletionByPodGC'
+export const LOST_NODE_MESSAGE = "PodGC: the pod's containers are gone from its node (the local runtime lost them)"
+
+/**
+ * The status of a pod whose containers are gone with its node (a crash that took their
+ * supervisors, a reboot): what has not ended ends as `ContainerStatusUnknown` (137), the pod
+ * `Failed` with `DisruptionTarget`, as pod GC marks the pods of a lost node, so that a pod
+ * failure policy rule on `DisruptionTarget` sees a disruption, not a failure of the pod's own.
+ */
+export function lostPodStatus(status: PodStatus, now: Time): PodStatus {
+  const ended = terminateRemaining(status, now, () => ({
+    exitCode: SIGKILL_EXIT_CODE,
+    reason: 'ContainerStatusUnknown',
+    message: 'The container could not be located when the pod was terminated',
+  }))
+  return {
+    ...ended,
+    phase: 'Failed',
+    conditions: setCondition(ended.conditions ?? [], DISRUPTION_TARGET, 'True', now, LOST_NODE_REASON, LOST_NODE_MESSAGE),
+  }
+}
+
 function isTerminatedWith(c: ContainerStatus, predicate: (exitCode: number) => boolean): boolean {
   const terminated = c.state?.terminated
   return terminated !== undefined && predicate(terminated.exitCode)

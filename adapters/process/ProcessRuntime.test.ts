@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@effect/vitest'
@@ -205,7 +205,7 @@ describe('ProcessRuntime', () => {
   )
 
   it.live(
-    'gives the process the env of its template, JOB_COMPLETION_INDEX from a fieldRef, and only PATH and HOME of the host',
+    'gives the process the env of its template, JOB_COMPLETION_INDEX from a fieldRef, HOSTNAME and PATH, and nothing of the host: not HOME, not through /proc/$PPID/environ',
     () =>
       withRuntime(
         {},
@@ -217,7 +217,12 @@ describe('ProcessRuntime', () => {
               [
                 {
                   name: 'main',
-                  command: ['node', '-e', 'const e = process.env; console.log([e.GREETING, e.JOB_COMPLETION_INDEX, e.POD_NAME, e.JOB_RECONCILER_TEST_HOST_ONLY ?? "absent", e.PATH ? "path" : "no path"].join(" "))'],
+                  command: [
+                    'node',
+                    '-e',
+                    'const e = process.env; const parent = require("fs").readFileSync("/proc/" + process.ppid + "/environ", "utf8"); console.log([e.GREETING, e.JOB_COMPLETION_INDEX, e.POD_NAME, e.HOSTNAME, e.JOB_RECONCILER_TEST_HOST_ONLY ?? "absent", e.HOME ?? "no-home", e.PATH ? "path" : "no path", parent === "" ? "parent-env-empty" : "parent-env-set", process.argv[1]].join(" "))',
+                  ],
+                  args: ['$(HOME)'],
                   env: [
                     { name: 'GREETING', value: 'hello' },
                     {
@@ -234,7 +239,7 @@ describe('ProcessRuntime', () => {
           )
           const pod = yield* waitForPod('env-3', 'a terminal phase', isDone)
           expect(pod.status?.phase).toBe('Succeeded')
-          expect(yield* logsOf('env-3')).toBe('hello 3 env-3 absent path\n')
+          expect(yield* logsOf('env-3')).toBe('hello 3 env-3 env-3 absent no-home path parent-env-empty $(HOME)\n')
         }).pipe(Effect.ensuring(Effect.sync(() => delete process.env['JOB_RECONCILER_TEST_HOST_ONLY']))),
       ),
     TEST_TIMEOUT,
@@ -297,6 +302,23 @@ describe('ProcessRuntime', () => {
           const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated
           expect(terminated).toMatchObject({ exitCode: 127, reason: 'StartError' })
           expect(terminated?.message).toContain('no-such-program-here')
+        }),
+      ),
+    TEST_TIMEOUT,
+  )
+
+  it.live(
+    'a container whose name is not a DNS-1123 label fails with CreateContainerConfigError: its files are named after it, nothing is written outside the runtime\'s directory',
+    () =>
+      withRuntime(
+        {},
+        Effect.gen(function* () {
+          const outside = join(tmpdir(), `escaped-${process.pid}.log`)
+          yield* create(podOf('bad-name', [{ name: `../../../../../..${tmpdir()}/escaped-${process.pid}`, command: ['echo', 'hi'] }]))
+          const pod = yield* waitForPod('bad-name', 'a terminal phase', isDone)
+          expect(pod.status?.phase).toBe('Failed')
+          expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 127, reason: 'CreateContainerConfigError' })
+          expect(existsSync(outside)).toBe(false)
         }),
       ),
     TEST_TIMEOUT,
@@ -497,7 +519,7 @@ describe('ProcessRuntime', () => {
   )
 
   it.live(
-    'a pod left running on this node by an earlier run of the runtime ends Failed with ContainerStatusUnknown (137)',
+    'a pod left running on this node with nothing here to adopt ends Failed with ContainerStatusUnknown (137) and DisruptionTarget (pod GC: DeletionByPodGC)',
     () =>
       Effect.gen(function* () {
         const store = yield* JobStore
@@ -512,6 +534,7 @@ describe('ProcessRuntime', () => {
         const pod = yield* waitForPod('left-over', 'a terminal phase', isDone)
         expect(pod.status?.phase).toBe('Failed')
         expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'ContainerStatusUnknown' })
+        expect(pod.status?.conditions).toContainEqual(expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC' }))
       }).pipe(Effect.scoped, Effect.provide(ProcessRuntime.layer({ nodeName: 'restarted-node' }).pipe(Layer.provideMerge(MemoryStore.layer)))),
     TEST_TIMEOUT,
   )

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Container, Pod } from '../../core/model/types.js'
 import { COMPLETION_INDEX_ANNOTATION } from '../../core/model/wellKnown.js'
-import { expandReferences, NO_COMMAND_MESSAGE, resolveContainer } from './env.js'
+import { DEFAULT_PATH, expandReferences, NO_COMMAND_MESSAGE, resolveContainer } from './env.js'
 
 const pod: Pod = {
   metadata: {
@@ -13,9 +13,9 @@ const pod: Pod = {
   },
   spec: { containers: [], nodeName: 'host' },
 }
-const host = { PATH: '/usr/bin:/bin', HOME: '/root', SECRET: 'not passed' }
+const hostPath = '/usr/bin:/bin'
 
-const resolve = (container: Omit<Container, 'name'>) => resolveContainer(pod, { name: 'c', ...container }, host)
+const resolve = (container: Omit<Container, 'name'>) => resolveContainer(pod, { name: 'c', ...container }, hostPath)
 
 describe('expandReferences (Kubernetes $(VAR) expansion)', () => {
   it.each([
@@ -32,7 +32,7 @@ describe('expandReferences (Kubernetes $(VAR) expansion)', () => {
 })
 
 describe('resolveContainer', () => {
-  it('passes plain values, fieldRefs and only PATH and HOME from the host', () => {
+  it('passes plain values and fieldRefs, HOSTNAME and the host PATH, nothing else', () => {
     const resolved = resolve({
       command: ['perl', '-e', 'print $ENV{JOB_COMPLETION_INDEX}'],
       env: [
@@ -50,7 +50,6 @@ describe('resolveContainer', () => {
       argv: ['perl', '-e', 'print $ENV{JOB_COMPLETION_INDEX}'],
       env: {
         PATH: '/usr/bin:/bin',
-        HOME: '/root',
         HOSTNAME: 'sample-3-x7k2p',
         GREETING: 'hello',
         JOB_COMPLETION_INDEX: '3',
@@ -80,5 +79,29 @@ describe('resolveContainer', () => {
     const resolved = resolve({ command: ['true'], env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] })
     expect(resolved).toMatchObject({ _tag: 'Unresolvable', reason: 'CreateContainerConfigError' })
     expect(resolved._tag === 'Unresolvable' && resolved.message).toContain('TOKEN')
+  })
+
+  it("expands $(VAR) only from the spec's variables: $(HOME), $(PATH), $(HOSTNAME) stay as written (Kubernetes: undefined references are kept)", () => {
+    const resolved = resolve({
+      command: ['echo'],
+      args: ['$(HOME)', '$(PATH)', '$(HOSTNAME)', '$(A)', '$$(A)'],
+      env: [
+        { name: 'A', value: 'a' },
+        { name: 'B', value: '$(HOME):$(A):$(C)' },
+        { name: 'C', value: 'c' },
+      ],
+    })
+    expect(resolved).toEqual({
+      _tag: 'Resolved',
+      argv: ['echo', '$(HOME)', '$(PATH)', '$(HOSTNAME)', 'a', '$(A)'],
+      env: { PATH: '/usr/bin:/bin', HOSTNAME: 'sample-3-x7k2p', A: 'a', B: '$(HOME):a:$(C)', C: 'c' },
+    })
+  })
+
+  it('the spec may set PATH and HOSTNAME itself; without a host PATH the usual image default is used', () => {
+    const own = resolve({ command: ['true'], env: [{ name: 'PATH', value: '/opt/bin' }, { name: 'HOSTNAME', value: 'mine' }] })
+    expect(own._tag === 'Resolved' && own.env).toEqual({ PATH: '/opt/bin', HOSTNAME: 'mine' })
+    const bare = resolveContainer(pod, { name: 'c', command: ['true'] }, undefined)
+    expect(bare._tag === 'Resolved' && bare.env).toEqual({ PATH: DEFAULT_PATH, HOSTNAME: 'sample-3-x7k2p' })
   })
 })

@@ -9,8 +9,11 @@ export type ResolvedContainer =
   | { readonly _tag: 'Resolved'; readonly argv: readonly [string, ...string[]]; readonly env: Readonly<Record<string, string>> }
   | { readonly _tag: 'Unresolvable'; readonly reason: string; readonly message: string }
 
-/** The host variables a container gets, so that `perl` or `node` is found as on the host. */
-export const HOST_VARIABLES: ReadonlyArray<string> = ['PATH', 'HOME']
+/**
+ * The `PATH` a container gets unless its spec sets one: the host's (the host stands in for the
+ * image, whose `PATH` a container runtime would give), else the usual default of images.
+ */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 /** Message of a container without `command`: the image's entrypoint is not known here. */
 export const NO_COMMAND_MESSAGE = 'no command given: the local process runtime runs only containers with an explicit command'
@@ -83,24 +86,18 @@ export function fieldValue(pod: Pod, fieldPath: string): string | undefined {
 }
 
 /**
- * The argv and environment of `container` in `pod`: the host's PATH and HOME, `HOSTNAME`
- * (the pod's name), then the container's `env` in order (later entries may refer to earlier
- * ones with `$(NAME)`). Only `value` and `valueFrom.fieldRef` can be resolved locally.
+ * The argv and environment of `container` in `pod`, as Kubernetes gives them: the container's
+ * `env` in order, where `$(NAME)` sees only the variables defined before it in the spec (an
+ * undefined reference stays as written), and command and args expanded from the spec's
+ * variables alone; then what the runtime adds beneath them: `HOSTNAME` (the pod's hostname or
+ * name) and `PATH` (`hostPath`, else `DEFAULT_PATH`). Nothing else of the host's environment.
+ * Only `value` and `valueFrom.fieldRef` can be resolved locally.
  */
-export function resolveContainer(
-  pod: Pod,
-  container: Container,
-  hostEnv: Readonly<Record<string, string | undefined>>,
-): ResolvedContainer {
-  const env: Record<string, string> = {}
-  for (const name of HOST_VARIABLES) {
-    const value = hostEnv[name]
-    if (value !== undefined) env[name] = value
-  }
-  env['HOSTNAME'] = typeof pod.spec.hostname === 'string' ? pod.spec.hostname : (pod.metadata.name ?? '')
+export function resolveContainer(pod: Pod, container: Container, hostPath: string | undefined): ResolvedContainer {
+  const defined: Record<string, string> = {}
   for (const variable of container.env ?? []) {
     if (variable.valueFrom === undefined) {
-      env[variable.name] = expandReferences(variable.value ?? '', env)
+      defined[variable.name] = expandReferences(variable.value ?? '', defined)
       continue
     }
     const fieldRef = asObject(asObject(variable.valueFrom)?.['fieldRef'])
@@ -114,10 +111,15 @@ export function resolveContainer(
         message: `env ${variable.name}: the local process runtime cannot resolve valueFrom ${source}`,
       }
     }
-    env[variable.name] = value
+    defined[variable.name] = value
+  }
+  const env: Record<string, string> = {
+    PATH: hostPath !== undefined && hostPath !== '' ? hostPath : DEFAULT_PATH,
+    HOSTNAME: typeof pod.spec.hostname === 'string' ? pod.spec.hostname : (pod.metadata.name ?? ''),
+    ...defined,
   }
   const command = container.command ?? []
-  const [program, ...rest] = [...command, ...(container.args ?? [])].map((arg) => expandReferences(arg, env))
+  const [program, ...rest] = [...command, ...(container.args ?? [])].map((arg) => expandReferences(arg, defined))
   if (command.length === 0 || program === undefined || program === '') {
     return { _tag: 'Unresolvable', reason: 'RunContainerError', message: NO_COMMAND_MESSAGE }
   }

@@ -17,7 +17,7 @@ import { AUTHORIZATION_MODES, type AuthorizationMode } from '../../kubernetes/no
 import { readClientCaFile } from '../../kubernetes/node/clientCa.js'
 import { booleanFlag, stringFlag } from '../args.js'
 import type { Command } from '../command.js'
-import { startEngine } from '../engine.js'
+import { podStateRoot, startEngine } from '../engine.js'
 import { ExitCode, InputError, StoreUnavailableError, type CliError, type UsageError } from '../errors.js'
 import { CliIO, printErrorLine, printLine } from '../io.js'
 import { podLogRoot, shipPodLogs } from '../podLogFiles.js'
@@ -258,8 +258,9 @@ export const controller: Command = {
     "(on Kubernetes the cluster's kubelets do, or this machine as a node with --run-pods). " +
     'Use it with a persistent store (file:DIR or kube) and the other commands in another terminal; on a file store it records ' +
     'the pods\' output in DIR/pod-logs for jobctl logs, and runs alone: a second controller on the store waits until the first stops ' +
-    '(DIR/controller.lock names the holder). SIGTERM or SIGINT stop it ' +
-    "gracefully: the runtime stops its containers (SIGTERM, then SIGKILL after the pods' grace period) and the process exits 0.",
+    '(DIR/controller.lock names the holder). SIGTERM or SIGINT stop it gracefully (exit 0). On a file store its containers keep ' +
+    'running, as a kubelet restart leaves them, and the next jobctl controller on the store takes them over (also after a crash); ' +
+    'elsewhere the runtime stops them (SIGTERM, then SIGKILL).',
   examples: [
     '# Run the controller on the default file store, metrics on port 9090',
     'jobctl controller --metrics-port 9090',
@@ -370,6 +371,8 @@ export const controller: Command = {
             ...(controllerName !== undefined ? { controllerName } : {}),
             ...(workers !== undefined ? { workers } : {}),
             ...(maxPods !== undefined ? { maxConcurrentPods: maxPods } : {}),
+            // On a file store containers outlive this process; the next controller takes them over.
+            ...(store._tag === 'File' ? { podStateDirectory: podStateRoot(store.dir) } : {}),
           })
           // On a file store, other processes read pod logs from files beside it (jobctl logs).
           if (store._tag === 'File') yield* shipPodLogs(engine.runtime, podLogRoot(store.dir))

@@ -11,7 +11,8 @@ beforeAll(async () => {
   await world.jobctl(['apply', '-f', writeManifest(dir, 'queue.yaml', [jobManifest('queue', ['sleep', '60'], { parallelism: 2 })])])
   await world.jobctl(['apply', '-n', 'other', '-f', writeManifest(dir, 'else.yaml', [jobManifest('elsewhere', ['true'], { suspend: true })])])
   expect((await world.jobctl(['wait', '--for=condition=complete', 'job/done', '--timeout=60s'])).code).toBe(0)
-  expect((await world.jobctl(['wait', '--for=jsonpath={.status.active}=2', 'job/queue', '--timeout=60s'])).code).toBe(0)
+  // Ready, not only active: a pod is active from its creation, its container starts a moment later.
+  expect((await world.jobctl(['wait', '--for=jsonpath={.status.ready}=2', 'job/queue', '--timeout=60s'])).code).toBe(0)
 })
 afterAll(() => world.close())
 

@@ -1,0 +1,63 @@
+/**
+ * `npm run soak [-- --schedules N --seed S]`: the model-based fault test at length. Random Jobs
+ * and pod outcomes, each run fault-free once and then through several random fault schedules
+ * (conformance/testing/faultModel.ts), and the totals: schedules run, faults injected by kind,
+ * crashes, lost and double-counted completions, and every case that broke a rule, with what
+ * replays it.
+ */
+import { FastCheck as fc } from 'effect'
+import type { FaultStats } from '../adapters/faults/FaultyStore.js'
+import { addStats, emptyStats } from '../adapters/faults/FaultyStore.js'
+import { compare, faultCase, jobCase, runCaseNow } from '../conformance/testing/faultModel.js'
+
+const SCHEDULES_PER_JOB = 3
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`)
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name}: expected a whole number, got ${process.argv[at + 1]}`)
+  return value
+}
+
+async function main(): Promise<void> {
+  const schedules = option('schedules', 3000)
+  const seed = option('seed', Math.floor(Math.random() * 0x7fffffff))
+  console.log(`soak: ${schedules} fault schedules, seed ${seed} (replay with --seed ${seed})`)
+  const jobs = fc.sample(fc.tuple(jobCase, fc.array(faultCase, { minLength: SCHEDULES_PER_JOB, maxLength: SCHEDULES_PER_JOB })), {
+    seed,
+    numRuns: Math.ceil(schedules / SCHEDULES_PER_JOB),
+  })
+  const started = Date.now()
+  let run = 0
+  let stats: FaultStats = emptyStats
+  let lost = 0
+  let doubleCounted = 0
+  const broken: string[] = []
+  for (const [job, faultsOfJob] of jobs) {
+    const reference = await runCaseNow(job, undefined)
+    if (reference.violations.length > 0) broken.push(`fault-free run of ${JSON.stringify(job)}: ${reference.violations.join('; ')}`)
+    for (const faults of faultsOfJob) {
+      if (run >= schedules) break
+      run++
+      const result = await runCaseNow(job, faults)
+      stats = addStats(stats, result.stats)
+      lost += result.lost
+      doubleCounted += result.doubleCounted
+      const problems = compare(reference, result)
+      if (problems.length > 0) broken.push(`job ${JSON.stringify(job)}\n  faults ${JSON.stringify(faults)}\n  ${problems.join('\n  ')}`)
+    }
+    if (run % 300 < SCHEDULES_PER_JOB) console.log(`  ${run} schedules, ${((Date.now() - started) / 1000).toFixed(0)} s, ${broken.length} broken`)
+  }
+  console.log(`\nschedules run: ${run} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+  console.log(`store calls: ${stats.calls}, writes landed: ${stats.writes}`)
+  console.log('faults injected by kind:')
+  for (const [kind, count] of Object.entries(stats.faults)) console.log(`  ${kind.padEnd(20)} ${count}`)
+  console.log(`controller crashes: ${stats.crashes}`)
+  console.log(`lost completions: ${lost}`)
+  console.log(`double-counted completions: ${doubleCounted}`)
+  console.log(`cases that broke a rule: ${broken.length}`)
+  for (const report of broken.slice(0, 20)) console.log(`\n${report}`)
+  if (broken.length > 0) process.exitCode = 1
+}
+
+void main()

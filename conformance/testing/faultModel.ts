@@ -138,6 +138,11 @@ export interface RunResult {
   /** Completions the pods reported that the Job never counted, and ones it counted twice. */
   readonly lost: number
   readonly doubleCounted: number
+  /**
+   * The terminal decision stopped running pods (R89: deleted with their tracking finalizer,
+   * unlike excess or suspended pods, which lose it first).
+   */
+  readonly decisionStoppedPods: boolean
   /** Every committed change of the namespace, in order (for reports). */
   readonly changes: ReadonlyArray<Change>
 }
@@ -222,7 +227,7 @@ export function runCase(job: JobCase, faults: FaultCase | undefined, caseNumber 
       const violations = [...checked.violations]
       if (settled._tag === 'Failure') violations.push(`two hours after the Job finished, not every pod was released and counted: ${JSON.stringify(final.status?.uncountedTerminatedPods)}`)
       if (terminalOf(final) !== terminalOf(finished)) violations.push(`the terminal condition changed from ${terminalOf(finished)} to ${terminalOf(final)}`)
-      result = { terminal: terminalOf(final) ?? 'none', violations, stats: injector.stats(), lost: checked.lost, doubleCounted: checked.doubleCounted, changes }
+      result = { terminal: terminalOf(final) ?? 'none', violations, stats: injector.stats(), lost: checked.lost, doubleCounted: checked.doubleCounted, decisionStoppedPods: decisionStoppedPods(changes), changes }
     }))
   // `externalController`: the suite starts none of its own; the body runs it, through the faults.
   return runScenario({ name: 'fault model', layer: MemoryStore.layer, capabilities: { externalController: true } }, caseNumber, body).pipe(
@@ -361,9 +366,38 @@ function indexOf(pod: Pod): number | undefined {
   return raw === undefined ? undefined : Number(raw)
 }
 
-/** The fault-free run's verdict against a faulty run's: the violations of the faulty run, and a different terminal state. */
-export function compare(reference: RunResult, faulty: RunResult): ReadonlyArray<string> {
+/** Whether some pod of the Job was deleted while running and still tracked (R89), as a terminal decision does. */
+function decisionStoppedPods(changes: ReadonlyArray<Change>): boolean {
+  return changes.some((change) => {
+    if (change.kind !== 'Pod') return false
+    const pod = change.object as Pod
+    const phase = pod.status?.phase
+    return pod.metadata.deletionTimestamp !== undefined && phase !== 'Succeeded' && phase !== 'Failed' && (pod.metadata.finalizers ?? []).includes(TRACKING_FINALIZER)
+  })
+}
+
+/** How a faulty run compares with the fault-free run of the same Job and outcomes. */
+export interface Verdict {
+  /** Rules the faulty run broke. */
+  readonly problems: ReadonlyArray<string>
+  /**
+   * It ended otherwise after a terminal decision that stopped running pods: the known window
+   * between the decision's pod deletions and the status write that records it (R89 before
+   * R111), where a failed write or a crash lets the stopped pods count as failures.
+   */
+  readonly verdictChangedAfterStoppedDecision: boolean
+}
+
+/**
+ * Every run must keep the rules; a run of a Job with `parallelism: 1` must also end as the
+ * fault-free run ends. With more pods at once the verdict may rightly depend on timing, which
+ * faults change: when one sync sees a success and a failure rule hold together, failure wins
+ * (R88), so a controller that looks later may see both where an earlier one saw only the
+ * success. One pod at a time, every outcome is seen before the next pod exists.
+ */
+export function compare(job: JobCase, reference: RunResult, faulty: RunResult): Verdict {
   const problems = [...faulty.violations]
-  if (faulty.terminal !== reference.terminal) problems.push(`ended ${faulty.terminal}; the fault-free run ended ${reference.terminal}`)
-  return problems
+  const changed = faulty.terminal !== reference.terminal && job.spec['parallelism'] === 1
+  if (changed && !faulty.decisionStoppedPods) problems.push(`ended ${faulty.terminal}; the fault-free run ended ${reference.terminal}`)
+  return { problems, verdictChangedAfterStoppedDecision: changed && faulty.decisionStoppedPods }
 }

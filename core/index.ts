@@ -3,7 +3,9 @@
  * `reconcile`, the decision engine. No I/O, no clock, no randomness, no effect.
  */
 export * from './model/index.js'
-export { reconcile, isManagedBy } from './reconcile/reconcile.js'
+export { reconcile, reconcileAfterFailedPodCalls, isManagedBy } from './reconcile/reconcile.js'
+export type { FailedPodCalls } from './reconcile/failedPodCalls.js'
+export { noFailedPodCalls } from './reconcile/failedPodCalls.js'
 export type * from './reconcile/actions.js'
 export type {
   EngineSettings,

@@ -9,7 +9,7 @@ import { finishedConditionOf, isFinished } from '../../core/reconcile/conditions
 import type { EngineSettings } from '../../core/reconcile/options.js'
 import { defaultEngineSettings } from '../../core/reconcile/options.js'
 import { controllerRefOf, hasTrackingFinalizer, isTerminal } from '../../core/reconcile/podState.js'
-import { isManagedBy, reconcile } from '../../core/reconcile/reconcile.js'
+import { isManagedBy, reconcile, reconcileAfterFailedPodCalls } from '../../core/reconcile/reconcile.js'
 import { JobStore } from '../ports/JobStore.js'
 import type { JobStoreService } from '../ports/JobStore.js'
 import { applyPlan } from './applyPlan.js'
@@ -178,6 +178,18 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
       return [...keys]
     }
 
+    /** R160: the candidates whose finalizer removal was sent and not yet seen, at this moment. */
+    const expectedRemovalsAmong = (candidates: ReadonlyArray<Pod>): ReadonlySet<string> => {
+      const pending = expectations.pendingFinalizerRemovals
+      const expected = new Set<string>()
+      if (pending.size === 0) return expected
+      for (const pod of candidates) {
+        const uid = pod.metadata.uid ?? ''
+        if (pending.has(uid)) expected.add(uid)
+      }
+      return expected
+    }
+
     const podsOf = (keys: ReadonlySet<string> | undefined): Pod[] => {
       const found: Pod[] = []
       for (const key of keys ?? []) {
@@ -200,21 +212,24 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
         const expectationsSatisfied = expectations.satisfied(key, nowMs) // R82: before listing pods
         const candidates = [...podsOf(podsByOwnerUid.get(uid)), ...podsOf(orphansByNamespace.get(job.metadata.namespace ?? 'default'))]
         const started = performance.now()
-        const plan = reconcile(job, candidates, nowMs, {
+        const reconcileOptions = {
           ...(backoffs.has(uid) ? { backoff: backoffs.get(uid)! } : {}),
           expectationsSatisfied,
-          finalizerRemovalExpected: expectations.pendingFinalizerRemovals,
+          // A copy of what this Job's pods expect, so a replan after failed pod calls sees the same input.
+          finalizerRemovalExpected: expectedRemovalsAmong(candidates),
           settings,
-        })
+        }
+        const plan = reconcile(job, candidates, nowMs, reconcileOptions)
         const labels = { completion_mode: job.spec.completionMode, action: plan.facts.syncAction }
         const outcome = yield* Effect.either(
-          applyPlan(job, plan.actions, {
+          applyPlan(job, plan, {
             store,
             expectations,
             metrics,
             jobKey: key,
             creationReason: plan.facts.creationReason,
-            onFirstStatusWrite: () => backoffs.set(uid, plan.backoff),
+            onFirstStatusWrite: (backoff) => backoffs.set(uid, backoff),
+            afterFailedPodCalls: (failed) => reconcileAfterFailedPodCalls(job, candidates, nowMs, reconcileOptions, failed),
             podConcurrency: options.podConcurrency ?? 64,
           }),
         )
@@ -226,14 +241,24 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
           yield* queue.addRateLimited(key)
           return
         }
-        metrics.syncs.inc({ ...labels, result: 'success' })
-        metrics.syncDuration.observe({ ...labels, result: 'success' }, seconds)
-        if (outcome.right.statusWrites === 0) backoffs.set(uid, plan.backoff)
-        if (isFinished(plan.status)) backoffs.delete(uid)
-        recordProgress(job, plan.status, plan.facts.failurePolicyActions)
-        if (outcome.right.statusWrites > 0) jobs.set(key, newest(jobs.get(key), outcome.right.job))
-        queue.forget(key)
-        if (plan.requeueAfterMs !== undefined) yield* queue.addAfter(key, plan.requeueAfterMs)
+        const { plan: applied, statusWrites, podCallError } = outcome.right
+        const result = podCallError === undefined ? 'success' : 'error'
+        metrics.syncs.inc({ ...labels, result })
+        metrics.syncDuration.observe({ ...labels, result }, seconds)
+        if (statusWrites === 0 && podCallError === undefined) backoffs.set(uid, applied.backoff)
+        if (statusWrites > 0 || podCallError === undefined) {
+          if (isFinished(applied.status)) backoffs.delete(uid)
+          recordProgress(job, applied.status, applied.facts.failurePolicyActions)
+        }
+        if (statusWrites > 0) jobs.set(key, newest(jobs.get(key), outcome.right.job))
+        if (podCallError === undefined) queue.forget(key)
+        else {
+          // R93/R161: the status was written; the failed pod calls are retried with back-off.
+          yield* Effect.logWarning(`sync failed, retrying: ${podCallError.message}`).pipe(Effect.annotateLogs({ job: key }))
+          yield* queue.addRateLimited(key)
+        }
+        // R88.6: the deadline (and back-off, TTL) wake-up stands even when the sync is retried.
+        if (applied.requeueAfterMs !== undefined) yield* queue.addAfter(key, applied.requeueAfterMs)
       }).pipe(Effect.annotateLogs({ job: key }))
 
     const recordProgress = (job: Job, status: NonNullable<Job['status']>, policyActions: Readonly<Partial<Record<string, number>>>) => {

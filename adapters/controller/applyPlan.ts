@@ -1,5 +1,8 @@
 import { Clock, Effect } from 'effect'
 import type { Action, CreatePod, DeletePod, RemoveTrackingFinalizer } from '../../core/reconcile/actions.js'
+import type { BackoffRecord } from '../../core/reconcile/backoff.js'
+import type { FailedPodCalls } from '../../core/reconcile/failedPodCalls.js'
+import type { PodCreationReason, Reconciliation } from '../../core/reconcile/options.js'
 import { controllerReferenceTo } from '../../core/reconcile/claim.js'
 import { isFinished } from '../../core/reconcile/conditions.js'
 import { ttlVerdict } from '../../core/reconcile/ttl.js'
@@ -9,7 +12,6 @@ import type { StoreError } from '../ports/errors.js'
 import type { JobStoreService, ObjectKey } from '../ports/JobStore.js'
 import type { Expectations } from './Expectations.js'
 import type { ControllerMetrics } from './metrics.js'
-import type { PodCreationReason } from '../../core/reconcile/options.js'
 import { forEachConcurrently } from '../runtime/pool.js'
 
 /** What the applier needs besides the plan. */
@@ -19,8 +21,10 @@ export interface ApplyContext {
   readonly metrics: ControllerMetrics
   readonly jobKey: string
   readonly creationReason: PodCreationReason
-  /** Called once, after the plan's first status write succeeded (R127). */
-  readonly onFirstStatusWrite: () => void
+  /** Called once, after the first status write succeeded, with the back-off record of the plan that made it (R127). */
+  readonly onFirstStatusWrite: (backoff: BackoffRecord) => void
+  /** `reconcileAfterFailedPodCalls` on the input the plan was made from (actions.ts). */
+  readonly afterFailedPodCalls: (failed: FailedPodCalls) => Reconciliation
   /** Pods updated by one step at a time (parallel pod operations). */
   readonly podConcurrency: number
 }
@@ -29,21 +33,73 @@ export interface ApplyOutcome {
   /** The Job as the last status write left it (the input Job when there was none). */
   readonly job: Job
   readonly statusWrites: number
+  /** The plan that took effect: the input, or what replaced its rest after failed pod calls. */
+  readonly plan: Reconciliation
+  /**
+   * The first failed pod call, a status-tracking one before a pod-management one (R93). The
+   * status steps ran regardless; the sync is to be retried with back-off (R161).
+   */
+  readonly podCallError?: StoreError
+}
+
+/** Where a part of the plan stopped, and what failed in it. */
+interface PartOutcome {
+  readonly failedUids: ReadonlyArray<string>
+  readonly creationsNotMade: number
+  readonly error?: StoreError
 }
 
 /**
- * Applies a plan in order (architecture.md): the first failure stops it and is returned, so
- * the Job is reconciled again from fresh state. Runs of pod operations go in parallel, as
- * upstream issues them; creations go in their slow-start batches (R101).
+ * Applies a plan in order (actions.ts). Runs of pod operations go in parallel, as upstream
+ * issues them; creations go in their slow-start batches (R101). A failed pod call does not
+ * skip the status write: the status-tracking part is asked for again with what failed, as
+ * upstream's syncJob still tracks the status after manageJob failed (R93), and failed
+ * finalizer removals get their partial-progress write (R112.4). A failed status write,
+ * adoption or Job deletion stops the plan and is the effect's error.
  */
-export function applyPlan(job: Job, actions: ReadonlyArray<Action>, context: ApplyContext): Effect.Effect<ApplyOutcome, StoreError> {
+export function applyPlan(job: Job, plan: Reconciliation, context: ApplyContext): Effect.Effect<ApplyOutcome, StoreError> {
   return Effect.gen(function* () {
-    let current = job
-    let statusWrites = 0
-    const jobRef = { namespace: job.metadata.namespace ?? 'default', name: job.metadata.name ?? '' }
-    const totalCreations = actions.filter((action) => action._tag === 'CreatePod').length
+    const writes = { job, count: 0 }
+    const totalCreations = plan.actions.filter((action) => action._tag === 'CreatePod').length
     if (totalCreations > 0) context.expectations.expectCreations(context.jobKey, totalCreations, yield* Clock.currentTimeMillis)
-    let creationsLeft = totalCreations
+
+    const management = yield* applyPart(job, plan.actions.slice(0, plan.trackingFrom), 'management', plan, writes, context)
+    const managementFailed: FailedPodCalls = {
+      creationsNotMade: management.creationsNotMade,
+      deletionsFailed: management.failedUids,
+      finalizerRemovalsFailed: [],
+    }
+    let effective = management.error === undefined ? plan : context.afterFailedPodCalls(managementFailed)
+    const tracking = yield* applyPart(job, effective.actions.slice(effective.trackingFrom), 'tracking', effective, writes, context)
+    if (tracking.error !== undefined) {
+      effective = context.afterFailedPodCalls({ ...managementFailed, finalizerRemovalsFailed: tracking.failedUids })
+      yield* applyPart(job, effective.actions, 'tracking', effective, writes, context)
+    }
+    const podCallError = tracking.error ?? management.error
+    return { job: writes.job, statusWrites: writes.count, plan: effective, ...(podCallError === undefined ? {} : { podCallError }) }
+  })
+}
+
+/**
+ * One part of a plan. Pod management goes through every run, noting what failed (a failed
+ * creation batch abandons the later creations, R101); status tracking stops after a run of
+ * finalizer removals with a failure, for its partial-progress write.
+ */
+function applyPart(
+  job: Job,
+  actions: ReadonlyArray<Action>,
+  part: 'management' | 'tracking',
+  plan: Reconciliation,
+  writes: { job: Job; count: number },
+  context: ApplyContext,
+): Effect.Effect<PartOutcome, StoreError> {
+  return Effect.gen(function* () {
+    const jobRef = { namespace: job.metadata.namespace ?? 'default', name: job.metadata.name ?? '' }
+    const failedUids: string[] = []
+    let creationsNotMade = 0
+    let firstError: StoreError | undefined
+    let creationsLeft = actions.filter((action) => action._tag === 'CreatePod').length
+    let creationsAbandoned = false
 
     let position = 0
     while (position < actions.length) {
@@ -52,9 +108,15 @@ export function applyPlan(job: Job, actions: ReadonlyArray<Action>, context: App
         const batch = takeWhile(actions, position, (next) => next._tag === 'CreatePod' && next.batch === action.batch) as CreatePod[]
         position += batch.length
         creationsLeft -= batch.length
-        yield* createBatch(job, batch, context).pipe(
-          Effect.tapError(() => Effect.sync(() => context.expectations.creationObserved(context.jobKey, creationsLeft))),
-        )
+        if (creationsAbandoned) continue
+        const outcome = yield* createBatch(job, batch, context)
+        if (outcome.error !== undefined) {
+          firstError ??= outcome.error
+          creationsAbandoned = true
+          // R101: the later batches are never attempted; their expectations go now.
+          creationsNotMade += outcome.failures + creationsLeft
+          context.expectations.creationObserved(context.jobKey, creationsLeft)
+        }
         continue
       }
       if (action._tag === 'DeletePod' || action._tag === 'RemoveTrackingFinalizer') {
@@ -62,7 +124,10 @@ export function applyPlan(job: Job, actions: ReadonlyArray<Action>, context: App
           DeletePod | RemoveTrackingFinalizer
         >
         position += run.length
-        yield* podOperations(job, run, context)
+        const failures = yield* podOperations(job, run, context)
+        for (const failure of failures) failedUids.push(failure.podUid)
+        firstError ??= failures[0]?.error
+        if (part === 'tracking' && failures.length > 0) break
         continue
       }
       position++
@@ -79,9 +144,9 @@ export function applyPlan(job: Job, actions: ReadonlyArray<Action>, context: App
             .pipe(Effect.catchTags({ NotFound: () => Effect.void, Conflict: () => Effect.void, Invalid: () => Effect.void }))
           break
         case 'UpdateJobStatus': {
-          current = yield* context.store.updateJobStatus(jobRef, action.status, current.metadata.resourceVersion ?? '')
-          statusWrites++
-          if (statusWrites === 1) context.onFirstStatusWrite()
+          writes.job = yield* context.store.updateJobStatus(jobRef, action.status, writes.job.metadata.resourceVersion ?? '')
+          writes.count++
+          if (writes.count === 1) context.onFirstStatusWrite(plan.backoff)
           break
         }
         case 'RecordEvent':
@@ -92,7 +157,7 @@ export function applyPlan(job: Job, actions: ReadonlyArray<Action>, context: App
           break
       }
     }
-    return { job: current, statusWrites }
+    return { failedUids, creationsNotMade, ...(firstError === undefined ? {} : { error: firstError }) }
   })
 }
 
@@ -102,31 +167,42 @@ function takeWhile(actions: ReadonlyArray<Action>, from: number, belongs: (actio
   return run
 }
 
-/** One slow-start batch: all in parallel; any failure abandons the rest of the plan (R101). */
-function createBatch(job: Job, batch: ReadonlyArray<CreatePod>, context: ApplyContext): Effect.Effect<void, StoreError> {
+/** One slow-start batch, all in parallel (R101): how many creations failed, and the first error. */
+function createBatch(
+  job: Job,
+  batch: ReadonlyArray<CreatePod>,
+  context: ApplyContext,
+): Effect.Effect<{ readonly failures: number; readonly error?: StoreError }> {
   return Effect.gen(function* () {
     const results = yield* forEachConcurrently(batch, (action) => Effect.either(context.store.createPod(action.pod)), context.podConcurrency)
     let firstError: StoreError | undefined
+    let failures = 0
     for (const result of results) {
       if (result._tag === 'Right') {
         context.metrics.podsCreated.inc({ reason: context.creationReason, status: 'succeeded' })
         yield* recordJobEvent(job, 'Normal', 'SuccessfulCreate', `Created pod: ${result.right.metadata.name ?? ''}`, context)
       } else {
         firstError ??= result.left
+        failures++
         context.metrics.podsCreated.inc({ reason: context.creationReason, status: 'failed' })
         context.expectations.creationObserved(context.jobKey)
         yield* recordJobEvent(job, 'Warning', 'FailedCreate', `Error creating: ${result.left.message}`, context)
       }
     }
-    if (firstError !== undefined) return yield* Effect.fail(firstError)
+    return firstError === undefined ? { failures } : { failures, error: firstError }
   })
 }
 
 /**
  * Deletions and finalizer removals, grouped by pod: each pod's own steps stay in order
- * (finalizer first, then DELETE), different pods go in parallel.
+ * (finalizer first, then DELETE; a failed step ends that pod's steps), different pods go in
+ * parallel. Returns the pods whose steps failed.
  */
-function podOperations(job: Job, run: ReadonlyArray<DeletePod | RemoveTrackingFinalizer>, context: ApplyContext): Effect.Effect<void, StoreError> {
+function podOperations(
+  job: Job,
+  run: ReadonlyArray<DeletePod | RemoveTrackingFinalizer>,
+  context: ApplyContext,
+): Effect.Effect<ReadonlyArray<{ readonly podUid: string; readonly error: StoreError }>> {
   const byPod = new Map<string, Array<DeletePod | RemoveTrackingFinalizer>>()
   for (const action of run) {
     const steps = byPod.get(action.podUid) ?? []
@@ -135,9 +211,10 @@ function podOperations(job: Job, run: ReadonlyArray<DeletePod | RemoveTrackingFi
   }
   const namespace = job.metadata.namespace ?? 'default'
   return Effect.gen(function* () {
+    const pods = [...byPod.entries()]
     const results = yield* forEachConcurrently(
-      [...byPod.values()],
-      (steps) =>
+      pods,
+      ([, steps]) =>
         Effect.either(
           steps.length === 1
             ? podOperation(job, namespace, steps[0]!, context)
@@ -145,8 +222,11 @@ function podOperations(job: Job, run: ReadonlyArray<DeletePod | RemoveTrackingFi
         ),
       context.podConcurrency,
     )
-    const failure = results.find((result) => result._tag === 'Left')
-    if (failure !== undefined && failure._tag === 'Left') return yield* Effect.fail(failure.left)
+    const failures: Array<{ readonly podUid: string; readonly error: StoreError }> = []
+    results.forEach((result, i) => {
+      if (result._tag === 'Left') failures.push({ podUid: pods[i]![0], error: result.left })
+    })
+    return failures
   })
 }
 

@@ -1,8 +1,20 @@
 import type { JobStatus, Pod } from '../model/types.js'
 
 /**
- * What `reconcile` asks the world to do. Actions are data, applied in order; the first
- * failure stops the rest and the job is reconciled again from fresh state (architecture.md).
+ * What `reconcile` asks the world to do. Actions are data, applied in order, in two parts:
+ * pod management (`AdoptPod`, `ReleasePod`, `CreatePod`, `DeletePod` and the
+ * `RemoveTrackingFinalizer` right before a `DeletePod`), then, from `Reconciliation.trackingFrom`,
+ * status tracking (`UpdateJobStatus`, `RemoveTrackingFinalizer` of finished pods, `RecordEvent`,
+ * `DeleteJob`). A failed pod call does not skip the status write, as upstream (R93, R112.4):
+ * - a failed `CreatePod`, `DeletePod` or pod-management `RemoveTrackingFinalizer`: finish the
+ *   pod-management part (a failed creation batch abandons the later batches, R101), then apply
+ *   `reconcileAfterFailedPodCalls(…)` with what failed in place of the status-tracking part;
+ * - a failed `RemoveTrackingFinalizer` of the status-tracking part: once the other removals of
+ *   its run are done, apply `reconcileAfterFailedPodCalls(…)` with every failure so far in
+ *   place of the rest (the write of the partial progress);
+ * - then report the first pod-call error, so the Job is synced again with back-off (R161).
+ * A failed `AdoptPod`, `ReleasePod`, `UpdateJobStatus` or `DeleteJob` stops the plan there.
+ * Either way the next sync starts from fresh state; the finalizer protocol keeps any stop safe.
  */
 export type Action =
   | AdoptPod
@@ -31,7 +43,8 @@ export interface ReleasePod {
 /**
  * Create a pod rendered from the template (R103–R105). The store assigns the name from
  * `generateName`. Pods of one `batch` may be created in parallel; batches grow 1, 2, 4, …
- * (slow start, R101) and a failure abandons the later batches.
+ * (slow start, R101) and a failure abandons the later batches: the refused and the abandoned
+ * ones are `FailedPodCalls.creationsNotMade`.
  */
 export interface CreatePod {
   readonly _tag: 'CreatePod'
@@ -44,7 +57,11 @@ export interface CreatePod {
 /** Why a pod is deleted: it shapes the applier's event and log, not the deletion itself. */
 export type PodDeletionReason = 'Suspended' | 'Excess' | 'JobFinished'
 
-/** Delete a pod. Its tracking finalizer, if any, stays unless a `RemoveTrackingFinalizer` came first. */
+/**
+ * Delete a pod. Its tracking finalizer, if any, stays unless a `RemoveTrackingFinalizer` came
+ * first; when that removal fails, the pod is not deleted. A pod already gone counts as done;
+ * any other failure makes the pod one of `FailedPodCalls.deletionsFailed`.
+ */
 export interface DeletePod {
   readonly _tag: 'DeletePod'
   readonly podName: string
@@ -52,7 +69,11 @@ export interface DeletePod {
   readonly reason: PodDeletionReason
 }
 
-/** Remove `batch.kubernetes.io/job-tracking` from a pod; a pod that is already gone counts as done. */
+/**
+ * Remove `batch.kubernetes.io/job-tracking` from a pod; a pod that is already gone counts as
+ * done. In the status-tracking part, a failure makes the pod one of
+ * `FailedPodCalls.finalizerRemovalsFailed`.
+ */
 export interface RemoveTrackingFinalizer {
   readonly _tag: 'RemoveTrackingFinalizer'
   readonly podName: string
@@ -62,7 +83,7 @@ export interface RemoveTrackingFinalizer {
 /**
  * Replace the Job's status through the status subresource. The first write of a
  * reconciliation carries the Job's `resourceVersion` as read; later writes carry the one the
- * previous write returned. A conflict stops the plan.
+ * previous write returned. Any failure (a conflict above all) stops the plan.
  */
 export interface UpdateJobStatus {
   readonly _tag: 'UpdateJobStatus'

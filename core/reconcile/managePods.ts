@@ -13,6 +13,8 @@ import type { SyncContext } from './syncContext.js'
 /** What pod management did (§6). */
 export interface PodManagement {
   readonly actions: ReadonlyArray<Action>
+  /** The pods the actions delete. */
+  readonly deleted: ReadonlyArray<Pod>
   readonly active: number
   readonly ready: number
   readonly terminating: number
@@ -44,7 +46,7 @@ export function managePods(context: SyncContext, succeeded: number, indexed: Ind
   }
 
   const need = target - active - (context.replaceOnlyFailed ? context.terminating : 0)
-  if (need <= 0) return { actions: [], ...unchanged, syncAction: 'tracking', creationReason }
+  if (need <= 0) return { actions: [], deleted: [], ...unchanged, syncAction: 'tracking', creationReason }
   const creations = indexed === undefined ? nonIndexedCreations(context, need) : indexedCreations(context, need, indexed)
   const actions = creations.pods.map((pod, i): Action => ({
     _tag: 'CreatePod',
@@ -54,6 +56,7 @@ export function managePods(context: SyncContext, succeeded: number, indexed: Ind
   }))
   return {
     actions,
+    deleted: [],
     ...unchanged,
     active: active + actions.length,
     syncAction: 'pods_created',
@@ -116,6 +119,7 @@ function deletePods(
   }
   return {
     actions,
+    deleted: ordered,
     active: counts.active - ordered.length,
     ready: counts.ready - readyDeleted,
     terminating: counts.terminating + ordered.length,

@@ -68,7 +68,13 @@ export interface ReconcileFacts {
  * action succeeded, and when to look again.
  */
 export interface Reconciliation {
+  /** The plan, in order: adopting, releasing, creating and deleting pods, then status tracking. */
   readonly actions: ReadonlyArray<Action>
+  /**
+   * Where status tracking starts in `actions`: status writes, finalizer removals of finished
+   * pods and finish events. A failed pod call before it does not skip them (actions.ts).
+   */
+  readonly trackingFrom: number
   /** The Job's status after the whole plan is applied (equal to the input when nothing changes). */
   readonly status: JobStatus
   /** Milliseconds until the Job needs another look (back-off, deadline, TTL); undefined for none. */

@@ -1,8 +1,10 @@
 /**
  * Properties of `reconcile` over random Jobs and random pod histories, played against the
- * fixtures' simulated store: plans are applied (sometimes only in part, as when an action
- * fails), pods start, get ready, succeed, fail, restart, get deleted, terminate and vanish,
- * time passes, parallelism and suspend change. After every sync the invariants of the spec
+ * fixtures' simulated store: plans are applied (sometimes only in part, as when the applier
+ * stops; sometimes with pod calls refused, the rest coming from `reconcileAfterFailedPodCalls`
+ * as the controller's applier does), other clients write `False` conditions, pods start, get
+ * ready, succeed, fail, restart, get deleted, terminate and vanish, time passes, parallelism
+ * and suspend change. After every sync the invariants of the spec
  * are checked against the store and against a ground-truth ledger of finished pods.
  */
 import { fc } from '@fast-check/vitest'
@@ -10,10 +12,12 @@ import { describe, expect, it } from 'vitest'
 import type { Job, JobStatus, Pod } from '../model/types.js'
 import { TRACKING_FINALIZER, COMPLETION_INDEX_ANNOTATION } from '../model/wellKnown.js'
 import type { Action } from './actions.js'
-import type { Reconciliation } from './options.js'
-import { reconcile } from './reconcile.js'
-import { T0, advance, applyPlan, eventApplies, jobOf, newWorld, pod, podEvent, podsEvent, withSpec, type World } from './testing/fixtures.js'
-import { ignoredByPolicy, jobFromShape, normalizeShape, scenarioArb, type JobShape, type Scenario } from './testing/scenarios.js'
+import type { FailedPodCalls } from './failedPodCalls.js'
+import { anyFailedPodCall } from './failedPodCalls.js'
+import type { ReconcileOptions, Reconciliation } from './options.js'
+import { reconcile, reconcileAfterFailedPodCalls } from './reconcile.js'
+import { T0, advance, applyPlan, condition, eventApplies, jobOf, newWorld, pod, podEvent, podsEvent, withSpec, type Applied, type World } from './testing/fixtures.js'
+import { ignoredByPolicy, jobFromShape, normalizeShape, scenarioArb, type JobShape, type PodCallRefusals, type Scenario } from './testing/scenarios.js'
 
 /** What the ground truth says a pod released by a plan must have been counted as. */
 type Counted = 'succeeded' | 'failed' | 'none'
@@ -77,6 +81,15 @@ function simulate(scenario: Scenario): Violation[] {
       case 'suspend':
         world = { ...world, job: withSpec(jobOf(world), { suspend: step.suspend }) }
         break
+      case 'foreignCondition': {
+        // R145: another client's `False` condition; the engine must ensure it in place later (R146).
+        const job = jobOf(world)
+        const conditions = job.status?.conditions ?? []
+        if (conditions.some((c) => c.type === step.type)) break
+        const foreign = condition(step.type, 'SetElsewhere', 'written by another client', world.nowMs, 'False')
+        world = { ...world, job: { ...job, status: { ...job.status, conditions: [...conditions, foreign] } } }
+        break
+      }
       case 'pod': {
         const candidates = world.pods.filter((p) => eventApplies(p, step.event))
         if (candidates.length === 0) break
@@ -114,12 +127,13 @@ function simulate(scenario: Scenario): Violation[] {
           if (tracked(pod) && pod.status?.phase === 'Succeeded' && index !== undefined) succeededIndexesSeen.add(index)
         }
 
-        const count = step.cut === null ? plan.actions.length : step.cut % (plan.actions.length + 1)
-        const { world: next, applied, rejected } = applyPlan(input, plan, count)
+        const count = step.refused !== null || step.cut === null ? plan.actions.length : step.cut % (plan.actions.length + 1)
+        const { world: next, applied, rejected, effective } =
+          step.refused === null ? { ...applyPlan(input, plan, count), effective: plan } : applyWithRefusals(input, plan, options, step.refused)
         if (rejected !== undefined) {
           fail('every status write passes the API server status validation (R60–R66)', `${where}: ${rejected.problems.join('; ')}`)
         }
-        recordReleases(shape, job, input, plan, applied, ledger, where, fail)
+        recordReleases(shape, job, input, effective, applied, ledger, where, fail)
         let previous = job.status ?? {}
         for (const action of applied) {
           if (action._tag !== 'UpdateJobStatus') continue
@@ -137,16 +151,78 @@ function simulate(scenario: Scenario): Violation[] {
           previous = s
         }
         world = next
-        lastRequeue = plan.requeueAfterMs
+        lastRequeue = effective.requeueAfterMs
         if (world.job !== undefined) {
           checkStore(shape, world, ledger, succeededIndexesSeen, where, fail)
-          if (count === plan.actions.length && !step.unsatisfied && rejected === undefined) checkQuiet(shape, world, where, fail)
+          if (effective === plan && count === plan.actions.length && !step.unsatisfied && rejected === undefined) checkQuiet(shape, world, where, fail)
         }
         break
       }
     }
   }
   return violations
+}
+
+/**
+ * Applies `plan` as the controller's applier does when the store refuses some pod calls
+ * (actions.ts): the pod-management part without the refused calls, then the status-tracking
+ * part, from `reconcileAfterFailedPodCalls` once something failed; a refused finalizer removal
+ * ends its run and the partial-progress write follows.
+ */
+function applyWithRefusals(
+  input: World,
+  plan: Reconciliation,
+  options: ReconcileOptions,
+  refused: PodCallRefusals,
+): { readonly world: World; readonly applied: ReadonlyArray<Action>; readonly rejected?: Applied['rejected']; readonly effective: Reconciliation } {
+  const job = jobOf(input)
+  const management = plan.actions.slice(0, plan.trackingFrom)
+  const creations = management.filter((a) => a._tag === 'CreatePod').length
+  const deletedUids = [...new Set(management.flatMap((a) => (a._tag === 'DeletePod' ? [a.podUid] : [])))]
+  const failed: FailedPodCalls = {
+    creationsNotMade: Math.max(creations - refused.creationsMade, 0),
+    deletionsFailed: deletedUids.filter((_, i) => (refused.deletions & (1 << i)) !== 0),
+    finalizerRemovalsFailed: [],
+  }
+  const managementFailed = anyFailedPodCall(failed)
+  let effective = managementFailed ? reconcileAfterFailedPodCalls(job, input.pods, input.nowMs, options, failed) : plan
+  const tracking = managementFailed ? effective.actions : plan.actions.slice(plan.trackingFrom)
+  const removals = tracking.flatMap((a) => (a._tag === 'RemoveTrackingFinalizer' ? [a.podUid] : []))
+  const removalsFailed = removals.filter((_, i) => (refused.removals & (1 << i)) !== 0)
+  if (!managementFailed && removalsFailed.length === 0) return { ...applyPlan(input, plan), effective: plan }
+
+  // A sync with an error commits the back-off record only with a status write (R127).
+  let world = input
+  const applied: Action[] = []
+  let rejected: Applied['rejected']
+  const apply = (actions: ReadonlyArray<Action>, from: Reconciliation): boolean => {
+    const before = world.backoff
+    const outcome = applyPlan(world, { ...from, actions })
+    world = actions.some((a) => a._tag === 'UpdateJobStatus') ? outcome.world : { ...outcome.world, backoff: before }
+    applied.push(...outcome.applied)
+    rejected = outcome.rejected
+    return rejected === undefined
+  }
+  const result = () => ({ world, applied, effective, ...(rejected === undefined ? {} : { rejected }) })
+
+  let made = 0
+  const managementApplied = management.filter((a) => {
+    if (a._tag === 'CreatePod') return made++ < refused.creationsMade
+    if (a._tag === 'DeletePod' || a._tag === 'RemoveTrackingFinalizer') return !failed.deletionsFailed.includes(a.podUid)
+    return true
+  })
+  if (!apply(managementApplied, plan)) return result()
+  if (removalsFailed.length === 0) {
+    apply(tracking, effective)
+    return result()
+  }
+  // The run of removals ends the part: everything up to its end, without the refused ones.
+  const lastRemoval = tracking.findLastIndex((a) => a._tag === 'RemoveTrackingFinalizer')
+  const upToRemovals = tracking.slice(0, lastRemoval + 1).filter((a) => !(a._tag === 'RemoveTrackingFinalizer' && removalsFailed.includes(a.podUid)))
+  if (!apply(upToRemovals, effective)) return result()
+  effective = reconcileAfterFailedPodCalls(job, input.pods, input.nowMs, options, { ...failed, finalizerRemovalsFailed: removalsFailed })
+  apply(effective.actions, effective)
+  return result()
 }
 
 /** Invariants of one plan against its input. */
@@ -235,6 +311,8 @@ function checkWrite(shape: JobShape, job: Job, input: World, previous: JobStatus
     if (completed.has(index)) fail('failedIndexes and completedIndexes never overlap', `${where}: index ${index}`)
   }
   if ((status.ready ?? 0) > (status.active ?? 0)) fail('ready ≤ active (R66)', `${where}: ready ${status.ready} > active ${status.active}`)
+  const conditionTypes = (status.conditions ?? []).map((c) => c.type)
+  if (new Set(conditionTypes).size !== conditionTypes.length) fail('no condition type appears twice (R146)', `${where}: ${conditionTypes.join(', ')}`)
   const types = trueTypes(status)
   if (types.has('Complete') && types.has('Failed')) fail('Complete and Failed never both (R63)', where)
   if (types.has('Complete') || types.has('Failed')) {
@@ -336,9 +414,9 @@ describe('reconcile: properties over random Jobs and pod histories', () => {
   it('succeeded never exceeds completions for Indexed Jobs', () => holds('succeeded never exceeds completions (Indexed)', (s) => s.mode === 'Indexed'))
   it('status.succeeded never decreases', () => holds('succeeded never decreases'))
   it('status.failed never decreases', () => holds('failed never decreases'))
-  it('every finished pod is counted exactly once, even when deleted early or when a plan stops half-way (failed)', () =>
+  it('every finished pod is counted exactly once, even when deleted early, when a plan stops half-way or pod calls are refused (failed)', () =>
     holds('every finished pod is counted exactly once (failed)'))
-  it('every finished pod is counted exactly once, even when deleted early or when a plan stops half-way (succeeded)', () =>
+  it('every finished pod is counted exactly once, even when deleted early, when a plan stops half-way or pod calls are refused (succeeded)', () =>
     holds('every finished pod is counted exactly once (succeeded)', (s) => s.mode !== 'Indexed'))
   it('a pod released uncounted is never recorded later', () => holds('a pod released uncounted is never recorded'))
   it('Indexed: succeeded is the number of completed indexes, each of which had a succeeded pod', () => {
@@ -358,6 +436,7 @@ describe('reconcile: properties over random Jobs and pod histories', () => {
   it('with podReplacementPolicy Failed, at most one non-terminal pod per index', () =>
     holds('with podReplacementPolicy Failed, at most one non-terminal pod per index', (s) => s.mode === 'Indexed' && s.replacement === 'Failed'))
   it('Ignored failures never reach status.failed', () => holds('Ignored failures never reach status.failed', (s) => s.policy !== null))
+  it('no condition type appears twice, also after other clients wrote False conditions (R146)', () => holds('no condition type appears twice (R146)'))
   it('every status write passes the API server status validation (R60–R66)', () =>
     holds('every status write passes the API server status validation (R60–R66)'))
   it('status writes are consistent (R61, R63, R66)', () => {

@@ -15,7 +15,10 @@ import { defaultEngineSettings } from './options.js'
 import { hasTrackingFinalizer, isControlledBy, isReady } from './podState.js'
 import type { SyncContext } from './syncContext.js'
 import { buildSyncContext } from './syncContext.js'
+import type { TrackingResult } from './tracking.js'
 import { trackPods } from './tracking.js'
+import type { FailedPodCalls, PodCounts } from './failedPodCalls.js'
+import { countsAfterFailedPodCalls, everyDeletionWentThrough, noFailedPodCalls } from './failedPodCalls.js'
 import { ttlVerdict } from './ttl.js'
 
 /**
@@ -24,12 +27,49 @@ import { ttlVerdict } from './ttl.js'
  * when to look again. Pure and deterministic: `candidatePods` are the pods of the Job's
  * namespace that it owns or whose labels it may select (others are ignored), `nowMs` is the
  * current time in epoch milliseconds, and `options` carries what the caller remembers
- * between syncs. The plan must be applied in order, stopping at the first failure.
+ * between syncs. The plan is applied in order; how failures are handled is in actions.ts.
  */
 export function reconcile(job: Job, candidatePods: ReadonlyArray<Pod>, nowMs: number, options: ReconcileOptions = {}): Reconciliation {
+  return planSync(job, candidatePods, nowMs, options, noFailedPodCalls).reconciliation
+}
+
+/**
+ * The rest of a sync some of whose pod calls failed, as upstream goes on after them (R93,
+ * R112.4): called with the same input as the `reconcile` that made the plan, and what failed.
+ * Its `actions` replace what was left of that plan:
+ * - when creations or deletions failed, the whole status-tracking part, with `active`,
+ *   `ready` and `terminating` counting the pods that exist (R102, R89), `startTime` kept, new
+ *   finished pods recorded in `uncountedTerminatedPods`, and no finish decision unless every
+ *   active pod of a finishing Job was deleted (R89);
+ * - when finalizer removals of that part failed, the status write of the partial progress:
+ *   only the pods whose finalizer is gone move into the counters, and the Job does not finish.
+ * The caller then reports the first pod-call error, so the Job is retried with back-off (R161).
+ */
+export function reconcileAfterFailedPodCalls(
+  job: Job,
+  candidatePods: ReadonlyArray<Pod>,
+  nowMs: number,
+  options: ReconcileOptions,
+  failed: FailedPodCalls,
+): Reconciliation {
+  const { reconciliation, tracking, suspendEvents } = planSync(job, candidatePods, nowMs, options, failed)
+  if (tracking === undefined) return { ...reconciliation, actions: [], trackingFrom: 0 }
+  const rest = failed.finalizerRemovalsFailed.length > 0 ? tracking.afterRemovals : tracking.actions
+  return { ...reconciliation, actions: [...rest, ...suspendEvents], trackingFrom: 0 }
+}
+
+interface SyncPlan {
+  readonly reconciliation: Reconciliation
+  /** The status-tracking part, for a Job that is not finished and is ours. */
+  readonly tracking?: TrackingResult
+  readonly suspendEvents: ReadonlyArray<Action>
+}
+
+/** One sync's plan, given which of its own pod calls failed (none for a fresh plan). */
+function planSync(job: Job, candidatePods: ReadonlyArray<Pod>, nowMs: number, options: ReconcileOptions, failed: FailedPodCalls): SyncPlan {
   const settings: EngineSettings = { ...defaultEngineSettings, ...options.settings }
-  if (isFinished(job.status)) return reconcileFinished(job, candidatePods, nowMs, settings)
-  if (!isManagedBy(job, settings.controllerName)) return nothingToDo(job, options)
+  if (isFinished(job.status)) return { reconciliation: reconcileFinished(job, candidatePods, nowMs, settings), suspendEvents: [] }
+  if (!isManagedBy(job, settings.controllerName)) return { reconciliation: nothingToDo(job, options), suspendEvents: [] }
 
   const claim = claimPods(job, candidatePods)
   const claimActions: Action[] = [
@@ -48,7 +88,7 @@ export function reconcile(job: Job, candidatePods: ReadonlyArray<Pod>, nowMs: nu
   if (decision === undefined && deadline !== undefined) requeues.push(Math.max(deadline, 0))
 
   let podActions: ReadonlyArray<Action> = []
-  let counts = { active: context.activePods.length, ready: context.ready, terminating: context.terminating }
+  let counts: PodCounts = { active: context.activePods.length, ready: context.ready, terminating: context.terminating }
   let syncAction: SyncAction = 'reconciling'
   let creationReason: PodCreationReason = 'new'
   let conditions: ReadonlyArray<JobCondition> = job.status?.conditions ?? []
@@ -57,19 +97,21 @@ export function reconcile(job: Job, candidatePods: ReadonlyArray<Pod>, nowMs: nu
 
   if (decision !== undefined) {
     podActions = stopActivePods(context)
-    counts = {
+    const planned = {
       active: 0,
       ready: counts.ready - context.activePods.filter(isReady).length,
       terminating: counts.terminating + context.activePods.length,
     }
-    // R89: a decision is committed only once the caller has seen its own pod changes.
-    if (!context.expectationsSatisfied) decision = undefined
+    counts = countsAfterFailedPodCalls(planned, context.activePods, failed)
+    // R89: a decision is committed only once the caller has seen its own pod changes, and
+    // only when every active pod was deleted.
+    if (!context.expectationsSatisfied || !everyDeletionWentThrough(context.activePods, failed)) decision = undefined
   } else {
     const managementRuns = context.expectationsSatisfied && job.metadata.deletionTimestamp === undefined
     if (managementRuns) {
       const management = managePods(context, succeeded, indexed)
       podActions = management.actions
-      counts = { active: management.active, ready: management.ready, terminating: management.terminating }
+      counts = countsAfterFailedPodCalls(management, management.deleted, failed)
       syncAction = management.syncAction
       creationReason = management.creationReason
       if (management.requeueAfterMs !== undefined) requeues.push(management.requeueAfterMs)
@@ -90,17 +132,21 @@ export function reconcile(job: Job, candidatePods: ReadonlyArray<Pod>, nowMs: nu
     conditions,
     startTime: finalStartTime,
     suspendedConditionChanged: suspendEvents.length > 0,
+    finalizerRemovalsFailed: new Set(failed.finalizerRemovalsFailed),
   })
   if (tracking.finished && job.spec.ttlSecondsAfterFinished !== undefined) {
     requeues.push(job.spec.ttlSecondsAfterFinished * 1000)
   }
-  return {
-    actions: [...claimActions, ...podActions, ...tracking.actions, ...suspendEvents],
+  const podManagement = [...claimActions, ...podActions]
+  const reconciliation: Reconciliation = {
+    actions: [...podManagement, ...tracking.actions, ...suspendEvents],
+    trackingFrom: podManagement.length,
     status: tracking.status,
     ...(requeues.length > 0 ? { requeueAfterMs: Math.min(...requeues) } : {}),
     backoff: tracking.finished ? emptyBackoffRecord : context.backoff,
     facts: { syncAction, creationReason, failurePolicyActions: tracking.failurePolicyActions },
   }
+  return { reconciliation, tracking, suspendEvents }
 }
 
 /**
@@ -159,6 +205,7 @@ function reconcileFinished(job: Job, pods: ReadonlyArray<Pod>, nowMs: number, se
   if (ttl._tag === 'Expired') actions.push({ _tag: 'DeleteJob', propagation: 'Foreground', uid: job.metadata.uid ?? '' })
   return {
     actions,
+    trackingFrom: 0,
     status: job.status ?? {},
     ...(ttl._tag === 'ExpiresIn' ? { requeueAfterMs: ttl.ms } : {}),
     backoff: emptyBackoffRecord,
@@ -169,6 +216,7 @@ function reconcileFinished(job: Job, pods: ReadonlyArray<Pod>, nowMs: number, se
 function nothingToDo(job: Job, options: ReconcileOptions): Reconciliation {
   return {
     actions: [],
+    trackingFrom: 0,
     status: job.status ?? {},
     backoff: options.backoff ?? emptyBackoffRecord,
     facts: { syncAction: 'reconciling', creationReason: 'new', failurePolicyActions: {} },

@@ -1,7 +1,7 @@
 import type { JobCondition, JobStatus, Pod, PodFailurePolicyAction } from '../model/types.js'
 import { formatTime } from '../model/time.js'
 import type { Action } from './actions.js'
-import { newCondition } from './conditions.js'
+import { ensureCondition } from './conditions.js'
 import type { FinishDecision } from './finishDecision.js'
 import type { IndexedProgress } from './indexedProgress.js'
 import { countIndexes, formatIndexes, hasIndex } from './intervals.js'
@@ -20,11 +20,15 @@ export interface TrackingInput {
   readonly startTime: string | undefined
   /** The `Suspended` condition changed in this sync (a status write is due). */
   readonly suspendedConditionChanged: boolean
+  /** Released pods whose finalizer removal failed: they stay uncounted, and the Job does not finish. */
+  readonly finalizerRemovalsFailed: ReadonlySet<string>
 }
 
 export interface TrackingResult {
   /** Status write #1, finalizer removals, status write #2, finish events (R112). */
   readonly actions: ReadonlyArray<Action>
+  /** The part of `actions` after the finalizer removals: status write #2 and finish events. */
+  readonly afterRemovals: ReadonlyArray<Action>
   readonly status: JobStatus
   readonly finished: boolean
   readonly failurePolicyActions: Readonly<Partial<Record<PodFailurePolicyAction, number>>>
@@ -93,12 +97,15 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
     }
   }
 
-  // R110–R111: indexes and the interim condition go into write #1.
+  // R110–R111: indexes and the interim condition go into write #1. Conditions are ensured
+  // (R146), so a `FailureTarget=False` someone else wrote is flipped in place, never doubled.
   const indexes = indexFields(context, input.indexed)
-  const interim = input.decision !== undefined && !input.decision.alreadyRecorded
-    ? newCondition(input.decision.outcome === 'Failed' ? 'FailureTarget' : 'SuccessCriteriaMet', 'True', input.decision.reason, input.decision.message, nowMs)
-    : undefined
-  const conditions = interim === undefined ? input.conditions : [...input.conditions, interim]
+  const decision = input.decision
+  const conditions =
+    decision !== undefined && !decision.alreadyRecorded
+      ? ensureCondition(input.conditions, { type: decision.outcome === 'Failed' ? 'FailureTarget' : 'SuccessCriteriaMet', status: 'True', reason: decision.reason, message: decision.message }, nowMs)
+      : input.conditions
+  const interimAdded = conditions !== input.conditions
   const firstWrite: JobStatus = buildStatus({
     previous: status,
     startTime: input.startTime,
@@ -115,7 +122,7 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
   })
   const firstWriteNeeded =
     countersMoved ||
-    interim !== undefined ||
+    interimAdded ||
     input.suspendedConditionChanged ||
     addedAny(context.uncountedFailed, uncountedFailed) ||
     addedAny(context.uncountedSucceeded, uncountedSucceeded) ||
@@ -130,9 +137,11 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
     actions.push({ _tag: 'RemoveTrackingFinalizer', podName: pod.metadata.name ?? '', podUid: pod.metadata.uid ?? '' })
   }
 
-  // R112.3: once the finalizers are gone, released pods move into the counters.
-  const stillSucceeded = uncountedSucceeded.filter((uid) => !released.has(uid))
-  const stillFailed = uncountedFailed.filter((uid) => !released.has(uid))
+  // R112.3: once the finalizers are gone, released pods move into the counters; R112.4: those
+  // whose removal failed stay uncounted (the partial progress is written all the same).
+  const freed = (uid: string): boolean => released.has(uid) && !input.finalizerRemovalsFailed.has(uid)
+  const stillSucceeded = uncountedSucceeded.filter((uid) => !freed(uid))
+  const stillFailed = uncountedFailed.filter((uid) => !freed(uid))
   const movedAfterRemoval = stillSucceeded.length !== uncountedSucceeded.length || stillFailed.length !== uncountedFailed.length
   const finalSucceeded = indexes?.succeeded ?? succeededCounter + (uncountedSucceeded.length - stillSucceeded.length)
   const finalFailed = failedCounter + (uncountedFailed.length - stillFailed.length)
@@ -141,11 +150,12 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
   const finishesNow =
     input.decision !== undefined &&
     !reachedMaxUncounted &&
+    input.finalizerRemovalsFailed.size === 0 &&
     stillSucceeded.length === 0 &&
     stillFailed.length === 0 &&
     input.terminating === 0
   const finalConditions = finishesNow
-    ? [...conditions, newCondition(input.decision!.outcome, 'True', input.decision!.reason, input.decision!.message, nowMs)]
+    ? ensureCondition(conditions, { type: decision!.outcome, status: 'True', reason: decision!.reason, message: decision!.message }, nowMs)
     : conditions
   const secondWrite = buildStatus({
     previous: { ...firstWrite, ...(finishesNow && input.decision!.outcome === 'Complete' ? { completionTime: formatTime(nowMs) } : {}) },
@@ -161,11 +171,13 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
     uncountedSucceeded: stillSucceeded,
     uncountedFailed: stillFailed,
   })
-  if (movedAfterRemoval || finishesNow) actions.push({ _tag: 'UpdateJobStatus', status: secondWrite })
-  if (finishesNow) actions.push(...finishEvents(context, input.decision!, finalSucceeded))
+  const afterRemovals: Action[] = []
+  if (movedAfterRemoval || finishesNow) afterRemovals.push({ _tag: 'UpdateJobStatus', status: secondWrite })
+  if (finishesNow) afterRemovals.push(...finishEvents(context, input.decision!, finalSucceeded))
+  actions.push(...afterRemovals)
 
   const finalStatus = movedAfterRemoval || finishesNow ? secondWrite : firstWriteNeeded ? firstWrite : status
-  return { actions, status: finalStatus, finished: finishesNow, failurePolicyActions }
+  return { actions, afterRemovals, status: finalStatus, finished: finishesNow, failurePolicyActions }
 }
 
 function addedAny(before: ReadonlySet<string>, after: ReadonlyArray<string>): boolean {

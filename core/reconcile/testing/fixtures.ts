@@ -399,9 +399,10 @@ export interface Applied {
  * deleted gracefully (a pod with finalizers, or still running, gets a `deletionTimestamp`; the
  * object goes once it is terminal and has no finalizer left), finalizers are removed, and
  * every status write goes through the API server's status validation (R60–R66; a rejected
- * write stops the plan, as a 422 would). Stopping early simulates a failed action. The back-off
- * record is committed once a status write took effect, or when a plan without status writes
- * was applied whole (R127).
+ * write stops the plan, as a 422 would). Stopping early simulates an applier that stops (a
+ * failed status write, a crash); refused pod calls are modelled by the properties'
+ * `applyWithRefusals`. The back-off record is committed once a status write took effect, or
+ * when a plan without status writes was applied whole (R127).
  */
 export function applyPlan(world: World, reconciliation: Reconciliation, count = reconciliation.actions.length): Applied {
   const applied = reconciliation.actions.slice(0, count)

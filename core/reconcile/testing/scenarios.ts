@@ -122,7 +122,7 @@ export type Step =
    * Reconcile and apply the plan; `cut` (when set) stops the applier after `cut mod (n+1)`
    * actions; `unsatisfied` reconciles as if the caller still waited for its own pod changes (R159).
    */
-  | { readonly kind: 'sync'; readonly cut: number | null; readonly unsatisfied: boolean }
+  | { readonly kind: 'sync'; readonly cut: number | null; readonly unsatisfied: boolean; readonly refused: PodCallRefusals | null }
   /** An orphan pod matching the Job's selector appears (NonIndexed and work-queue Jobs only). */
   | { readonly kind: 'orphan'; readonly state: 'Running' | 'Succeeded' | 'Failed' }
   /** Something happens to the `pick mod n`-th of the n pods of the store it can happen to. */
@@ -134,6 +134,24 @@ export type Step =
   | { readonly kind: 'wake' }
   | { readonly kind: 'scale'; readonly parallelism: number }
   | { readonly kind: 'suspend'; readonly suspend: boolean }
+  /** Someone else writes a condition of this type with `status: False` (R145), if the Job has none of that type. */
+  | { readonly kind: 'foreignCondition'; readonly type: ForeignConditionType }
+
+/**
+ * Pod calls the store refuses in one sync (a quota, a webhook, lost permissions); when set,
+ * the plan is applied as the controller's applier does (actions.ts) and `cut` is not used.
+ */
+export interface PodCallRefusals {
+  /** How many of the plan's creations go through before the rest are refused. */
+  readonly creationsMade: number
+  /** Bit i set: the i-th pod the pod-management part deletes is not deleted (its finalizer patch is refused). */
+  readonly deletions: number
+  /** Bit i set: the i-th finalizer removal of the status-tracking part is refused. */
+  readonly removals: number
+}
+
+/** The condition types a foreign `False` condition may have in a random history. */
+export type ForeignConditionType = 'FailureTarget' | 'SuccessCriteriaMet' | 'Complete' | 'Failed'
 
 export const podEventArb: fc.Arbitrary<PodEvent> = fc.oneof(
   { weight: 4, arbitrary: fc.constant<PodEvent>({ _tag: 'Start' }) },
@@ -155,8 +173,15 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc
-      .record({ cut: fc.option(fc.nat(40), { freq: 4 }), unsatisfied: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) })
-      .map(({ cut, unsatisfied }): Step => ({ kind: 'sync', cut, unsatisfied })),
+      .record({
+        cut: fc.option(fc.nat(40), { freq: 4 }),
+        unsatisfied: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+        refused: fc.oneof(
+          { weight: 4, arbitrary: fc.constant(null) },
+          { weight: 1, arbitrary: fc.record({ creationsMade: fc.nat(6), deletions: fc.nat(15), removals: fc.nat(15) }) },
+        ),
+      })
+      .map(({ cut, unsatisfied, refused }): Step => ({ kind: 'sync', cut, unsatisfied, refused })),
   },
   { weight: 2, arbitrary: fc.constantFrom('Running' as const, 'Succeeded' as const, 'Failed' as const).map((state): Step => ({ kind: 'orphan', state })) },
   { weight: 8, arbitrary: fc.record({ pick: fc.nat(50), event: podEventArb }).map(({ pick, event }): Step => ({ kind: 'pod', pick, event })) },
@@ -168,6 +193,12 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Step>({ kind: 'wake' }) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 5 }).map((parallelism): Step => ({ kind: 'scale', parallelism })) },
   { weight: 1, arbitrary: fc.oneof(fc.constant(false), fc.constant(false), fc.constant(true)).map((suspend): Step => ({ kind: 'suspend', suspend })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<ForeignConditionType>('FailureTarget', 'SuccessCriteriaMet', 'Complete', 'Failed')
+      .map((type): Step => ({ kind: 'foreignCondition', type })),
+  },
 )
 
 export interface Scenario {

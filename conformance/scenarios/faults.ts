@@ -40,11 +40,7 @@ const countersNeverDecrease = (versions: ReadonlyArray<Job>) => {
   }
 }
 
-/**
- * Needs the applier to write the status of a sync whose creates failed (branch partial-failure);
- * registered once that is merged.
- */
-export const deadlineWhileCreatesFail: Scenario = scenario(
+const deadlineWhileCreatesFail: Scenario = scenario(
   'R86 R101 R112 R133: a deadline that fires while every pod create is refused (403/422): startTime is written at the first sync and the job fails with DeadlineExceeded about 30 s later',
   (w) =>
     Effect.gen(function* () {
@@ -76,6 +72,7 @@ export const deadlineWhileCreatesFail: Scenario = scenario(
 )
 
 export const faults: ReadonlyArray<Scenario> = [
+  deadlineWhileCreatesFail,
   scenario(
     'R77 R108 R112 R160: a controller crashed mid-plan (between two creates, after a finalizer removal, after a status write) is replaced and the job ends with exactly the right counts',
     (w) =>

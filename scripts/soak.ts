@@ -3,11 +3,13 @@
  * and pod outcomes, each run fault-free once and then through several random fault schedules
  * (conformance/testing/faultModel.ts), and the totals: schedules run, faults injected by kind,
  * crashes, lost and double-counted completions, and every case that broke a rule, with what
- * replays it.
+ * replays it: `npm run soak -- --job '<job JSON>' --faults '<faults JSON>'` runs that one case
+ * (fault-free, then with the faults) and prints every change the store committed.
  */
 import { FastCheck as fc } from 'effect'
 import type { FaultStats } from '../adapters/faults/FaultyStore.js'
 import { addStats, emptyStats } from '../adapters/faults/FaultyStore.js'
+import type { FaultCase, JobCase, RunResult } from '../conformance/testing/faultModel.js'
 import { compare, faultCase, jobCase, runCaseNow } from '../conformance/testing/faultModel.js'
 
 const SCHEDULES_PER_JOB = 3
@@ -19,7 +21,48 @@ function option(name: string, fallback: number): number {
   return value
 }
 
+function json<A>(name: string): A | undefined {
+  const at = process.argv.indexOf(`--${name}`)
+  if (at < 0) return undefined
+  try {
+    return JSON.parse(process.argv[at + 1] ?? '') as A
+  } catch {
+    throw new Error(`--${name}: expected JSON as the soak prints it, got ${process.argv[at + 1]}`)
+  }
+}
+
+/** One line per committed change: what a report needs to see how a run went. */
+function printChanges(result: RunResult): void {
+  for (const change of result.changes) {
+    const { metadata } = change.object
+    if (change.kind === 'Job') console.log(`  ${change.resourceVersion} Job ${change.type} ${JSON.stringify((change.object as { status?: unknown }).status ?? {})}`)
+    else {
+      const pod = change.object as { status?: { phase?: string }; metadata: typeof metadata }
+      const index = metadata.annotations?.['batch.kubernetes.io/job-completion-index'] ?? '-'
+      const deleting = metadata.deletionTimestamp !== undefined ? ' deleting' : ''
+      const tracked = (metadata.finalizers ?? []).length > 0 ? ' tracked' : ''
+      console.log(`  ${change.resourceVersion} Pod ${change.type} ${metadata.name} index ${index} ${pod.status?.phase ?? ''}${deleting}${tracked}`)
+    }
+  }
+}
+
+async function replay(job: JobCase, faults: FaultCase): Promise<void> {
+  const reference = await runCaseNow(job, undefined)
+  const faulty = await runCaseNow(job, faults)
+  console.log(`fault-free: ${reference.terminal} ${reference.violations.join('; ')}`)
+  console.log(`with faults: ${faulty.terminal} ${JSON.stringify(faulty.stats)}`)
+  const verdict = compare(job, reference, faulty)
+  console.log(verdict.problems.length === 0 ? 'no rule broken' : verdict.problems.join('\n'))
+  console.log('\nfault-free run:')
+  printChanges(reference)
+  console.log('\nwith faults:')
+  printChanges(faulty)
+}
+
 async function main(): Promise<void> {
+  const oneJob = json<JobCase>('job')
+  const oneFaults = json<FaultCase>('faults')
+  if (oneJob !== undefined && oneFaults !== undefined) return replay(oneJob, oneFaults)
   const schedules = option('schedules', 3000)
   const seed = option('seed', Math.floor(Math.random() * 0x7fffffff))
   console.log(`soak: ${schedules} fault schedules, seed ${seed} (replay with --seed ${seed})`)

@@ -58,7 +58,13 @@ const deadlineWhileCreatesFail: Scenario = scenario(
       expect(job.status?.active ?? 0).toBe(0)
       expect(job.status?.failed ?? 0).toBe(0)
       expect(w.recording('refused').created).toHaveLength(0)
-      const events = yield* w.events('refused')
+      // The finish event follows the write that set Failed (R156); in real time it may still be on its way.
+      const events = yield* w.eventually(
+        Effect.flatMap(w.events('refused'), (all) =>
+          all.some((e) => e.reason === 'DeadlineExceeded') ? Effect.succeed(all) : Effect.fail('no DeadlineExceeded event yet'),
+        ),
+        { timeout: '30 seconds' },
+      )
       const refusals = events.filter((e) => e.reason === 'FailedCreate')
       expect(refusals.length).toBeGreaterThan(0)
       for (const event of refusals) {

@@ -93,6 +93,7 @@ describe('FaultyStore: call faults', () => {
       expect(tagOf(yield* Effect.either(faulty.createPod(newPod('p'))))).toBe('StoreUnavailable')
       expect((yield* inner.getPod({ namespace, name: 'p' })).metadata.name).toBe('p')
       expect(injector.stats()).toMatchObject({ writes: 1, faults: { lostAck: 1 } })
+      expect([...injector.unacknowledgedPods()]).toEqual([(yield* inner.getPod({ namespace, name: 'p' })).metadata.uid])
     }),
   )
 

@@ -74,6 +74,8 @@ export interface FaultInjectorService {
   /** A new connection (a new controller process) to the underlying store, through the faults. */
   readonly connect: Effect.Effect<FaultyConnection>
   readonly stats: () => FaultStats
+  /** Uids of the pods created by a write whose answer was lost (`lostAck`): their creator was told it failed. */
+  readonly unacknowledgedPods: () => ReadonlySet<string>
 }
 
 /** The wrapper's handle, provided by `layer` beside the faulty `JobStore`. */
@@ -137,6 +139,7 @@ export function makeAround(inner: JobStoreService, plan: FaultPlan): FaultInject
   const callsByOperation = new Map<Operation, number>()
   const writesByOperation = new Map<Operation, number>()
   const eventsByWatch = new Map<WatchOperation, number>()
+  const unacknowledgedPods = new Set<string>()
 
   const withinBudget = (): boolean => plan.maxFaults === undefined || injected < plan.maxFaults
   const count = (kind: FaultKind): void => {
@@ -205,6 +208,7 @@ export function makeAround(inner: JobStoreService, plan: FaultPlan): FaultInject
       operation: Operation,
       target: () => { readonly kind: ResourceKind; readonly key: ObjectKey },
       effect: Effect.Effect<A, E>,
+      onLostAck?: (value: A) => void,
     ): Effect.Effect<A, E | Conflict | Invalid | StoreUnavailable> =>
       alive(
         Effect.suspend((): Effect.Effect<A, E | Conflict | Invalid | StoreUnavailable> => {
@@ -222,9 +226,9 @@ export function makeAround(inner: JobStoreService, plan: FaultPlan): FaultInject
               return Effect.flatMap(effect, (value) => {
                 if (dead) return Effect.never
                 if (landed(operation)) return die()
-                return fault === 'lostAck'
-                  ? Effect.fail(new StoreUnavailable({ reason: `${operation}: injected fault: the connection was lost before the answer came` }))
-                  : Effect.succeed(value)
+                if (fault !== 'lostAck') return Effect.succeed(value)
+                onLostAck?.(value)
+                return Effect.fail(new StoreUnavailable({ reason: `${operation}: injected fault: the connection was lost before the answer came` }))
               })
           }
         }),
@@ -287,7 +291,8 @@ export function makeAround(inner: JobStoreService, plan: FaultPlan): FaultInject
 
       getPod: (key) => read('getPod', inner.getPod(key)),
       listPods: (options) => read('listPods', inner.listPods(options)),
-      createPod: (created) => write('createPod', podOf(created), inner.createPod(created)),
+      createPod: (created) =>
+        write('createPod', podOf(created), inner.createPod(created), (stored) => void unacknowledgedPods.add(stored.metadata.uid ?? '')),
       patchPodMetadata: (key, patch) => write('patchPodMetadata', pod(key), inner.patchPodMetadata(key, patch)),
       bindPod: (key, nodeName) => write('bindPod', pod(key), inner.bindPod(key, nodeName)),
       updatePodStatus: (key, status, resourceVersion) =>
@@ -311,6 +316,7 @@ export function makeAround(inner: JobStoreService, plan: FaultPlan): FaultInject
   return {
     connect,
     stats: () => ({ calls, writes, faults: { ...faults }, crashes }),
+    unacknowledgedPods: () => new Set(unacknowledgedPods),
   }
 }
 

@@ -29,12 +29,20 @@ describe('the fault model checker', () => {
       jobChange(job({ succeeded: 0, uncountedTerminatedPods: { succeeded: ['a'] } })),
       jobChange(job({ succeeded: 1, uncountedTerminatedPods: {} })),
     ]
-    expect(checkSteps(job({ succeeded: 1 }), changes)).toEqual({ violations: [], lost: 0, doubleCounted: 0 })
+    expect(checkSteps(job({ succeeded: 1 }), changes)).toEqual({ violations: [], lost: 0, doubleCounted: 0, extraPodsAfterLostAck: 0 })
   })
 
   it('R95: more active pods than parallelism is a violation', () => {
     const changes = [podChange(pod('a', 'Running')), podChange(pod('b', 'Running')), podChange(pod('c', 'Running'))]
     expect(checkSteps(job({}), changes).violations.join()).toMatch(/3 active pods, the spec allows 2/)
+  })
+
+  it('R159: an extra pod after a create whose answer was lost is counted apart, not as a violation', () => {
+    const changes = [podChange(pod('a', 'Running')), podChange(pod('b', 'Running')), podChange(pod('c', 'Running'))]
+    const checked = checkSteps(job({}), changes, new Set(['b']))
+    expect(checked.violations).toEqual([])
+    expect(checked.extraPodsAfterLostAck).toBe(1)
+    expect(checkSteps(job({}), [...changes, podChange(pod('d', 'Running'))], new Set(['b'])).violations.join()).toMatch(/4 active pods, the spec allows 2/)
   })
 
   it('R154: more active pods than remaining completions is a violation', () => {

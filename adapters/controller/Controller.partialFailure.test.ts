@@ -68,6 +68,26 @@ describe('Controller: pod calls that keep failing (R93, R161)', () => {
     )
   })
 
+  it.effect('R89: past its deadline with the pod DELETE refused, the Job records no FailureTarget until the DELETE goes through', () => {
+    const refusals: Refusals = { deletePod: true }
+    return withRefusals(refusals, (w) =>
+      Effect.gen(function* () {
+        yield* w.create(jobManifest('undeletable', { activeDeadlineSeconds: 10 }))
+        yield* w.waitForActive('undeletable', 1)
+        yield* w.pass('20 seconds')
+        const stuck = yield* w.job('undeletable')
+        expect(conditionOf(stuck, 'FailureTarget')).toBeUndefined()
+        expect(stuck.status).toMatchObject({ active: 1, terminating: 0 })
+        expect((yield* w.events('undeletable')).map((event) => event.reason)).toContain('FailedDelete')
+
+        refusals.deletePod = false
+        const job = yield* w.waitForJob('undeletable', (j) => hasCondition(j, 'Failed'), { timeout: '2 minutes' })
+        expect(conditionOf(job, 'Failed')).toMatchObject({ reason: 'DeadlineExceeded' })
+        expect(yield* w.activePods('undeletable')).toHaveLength(0)
+      }),
+    )
+  })
+
   it.effect('R112.4: a failed pod whose finalizer cannot be removed is recorded as uncounted, then counted once removals go through', () => {
     const refusals: Refusals = {}
     return withRefusals(refusals, (w) =>

@@ -44,6 +44,7 @@ export interface PodCounts {
  * was made with; `deleted` the pods it deletes.
  */
 export function countsAfterFailedPodCalls(planned: PodCounts, deleted: ReadonlyArray<Pod>, failed: FailedPodCalls): PodCounts {
+  if (failed.creationsNotMade === 0 && failed.deletionsFailed.length === 0) return { active: planned.active, ready: planned.ready, terminating: planned.terminating }
   const notDeleted = new Set(failed.deletionsFailed)
   let stillActive = 0
   let stillReady = 0

@@ -58,6 +58,8 @@ export function reconcileAfterFailedPodCalls(
   return { ...reconciliation, actions: [...rest, ...suspendEvents], trackingFrom: 0 }
 }
 
+const noRemovalFailed: ReadonlySet<string> = new Set()
+
 interface SyncPlan {
   readonly reconciliation: Reconciliation
   /** The status-tracking part, for a Job that is not finished and is ours. */
@@ -132,7 +134,7 @@ function planSync(job: Job, candidatePods: ReadonlyArray<Pod>, nowMs: number, op
     conditions,
     startTime: finalStartTime,
     suspendedConditionChanged: suspendEvents.length > 0,
-    finalizerRemovalsFailed: new Set(failed.finalizerRemovalsFailed),
+    finalizerRemovalsFailed: failed.finalizerRemovalsFailed.length === 0 ? noRemovalFailed : new Set(failed.finalizerRemovalsFailed),
   })
   if (tracking.finished && job.spec.ttlSecondsAfterFinished !== undefined) {
     requeues.push(job.spec.ttlSecondsAfterFinished * 1000)

@@ -12,6 +12,8 @@ export interface Refusals {
   createPodAfter?: number | undefined
   /** Refuse finalizer removals. */
   finalizerRemoval?: boolean
+  /** Refuse pod deletions. */
+  deletePod?: boolean
   /** Refuse status writes. */
   updateJobStatus?: boolean
 }
@@ -36,6 +38,8 @@ export function refusing(store: JobStoreService, refusals: Refusals): JobStoreSe
           ? Effect.fail(quotaExceeded(`pods "${key.name}"`))
           : store.patchPodMetadata(key, patch),
       ),
+    deletePod: (key, options) =>
+      Effect.suspend(() => (refusals.deletePod === true ? Effect.fail(quotaExceeded(`pods "${key.name}"`)) : store.deletePod(key, options))),
     updateJobStatus: (key, status, resourceVersion) =>
       Effect.suspend(() =>
         refusals.updateJobStatus === true ? Effect.fail(quotaExceeded(`jobs.batch "${key.name}"`)) : store.updateJobStatus(key, status, resourceVersion),

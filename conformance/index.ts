@@ -28,6 +28,7 @@ import { tracking } from './scenarios/tracking.js'
 import { policies } from './scenarios/policies.js'
 import { robustness } from './scenarios/robustness.js'
 import { validation } from './scenarios/validation.js'
+import { faults } from './scenarios/faults.js'
 
 export type { Capabilities, ConformanceOptions, Recording, Scenario, ScenarioOptions, World, WaitOptions } from './toolkit.js'
 export { backoffBaseSeconds, controlsTheController, jobManifest, scenario } from './toolkit.js'
@@ -45,6 +46,7 @@ export const scenarioGroups: ReadonlyArray<{ readonly title: string; readonly sc
   { title: 'pod failure, per-index and success policies', scenarios: policies },
   { title: 'terminal jobs and controller restarts', scenarios: robustness },
   { title: 'validation', scenarios: validation },
+  { title: 'a failing API and controller crashes', scenarios: faults },
 ]
 
 /** The capabilities with their defaults filled in. */

@@ -13,6 +13,7 @@ import * as Controller from '../adapters/controller/Controller.js'
 import type { ControllerHandle, ControllerOptions } from '../adapters/controller/Controller.js'
 import { JobStore } from '../adapters/ports/JobStore.js'
 import type { JobStoreService, ObjectKey, StoredEvent } from '../adapters/ports/JobStore.js'
+import type { FaultInjectorService } from '../adapters/faults/FaultyStore.js'
 import { PodRuntime } from '../adapters/ports/PodRuntime.js'
 import * as ScriptedRuntime from '../adapters/scripted/ScriptedRuntime.js'
 import type { PodPlan, PodScript, ScriptedRuntimeService } from '../adapters/scripted/ScriptedRuntime.js'
@@ -358,6 +359,15 @@ export interface World {
   readonly stopController: Effect.Effect<void>
   /** Starts a new controller on the same store (after `stopController`). */
   readonly startController: Effect.Effect<ControllerHandle>
+  /**
+   * From now on the controller reaches the store through a fault-injecting wrapper
+   * (`FaultyStore`), while the scenario and the kubelet keep the real store: the running
+   * controller is stopped, a new one is started on a connection of `faults`, and each time the
+   * faults crash it, it is stopped and another is started on a new connection to the same
+   * store, as a Deployment restarts a crashed controller. Returns at once; everything happens
+   * while the scenario waits (`eventually`, `pass`).
+   */
+  readonly runControllerThrough: (faults: FaultInjectorService) => Effect.Effect<void>
 }
 
 /** A scenario: what it checks, which rules, and how. */
@@ -443,12 +453,14 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
     yield* runtime.start
 
     let controllerScope: Scope.CloseableScope | undefined
-    const startController = Effect.gen(function* () {
-      if (controllerScope !== undefined) return yield* Effect.dieMessage('the controller is running already')
-      const scope = yield* Scope.make()
-      controllerScope = scope
-      return yield* Controller.start(controllerOptions).pipe(Scope.extend(scope))
-    }).pipe(Effect.provideService(JobStore, store))
+    const startControllerOn = (target: JobStoreService) =>
+      Effect.gen(function* () {
+        if (controllerScope !== undefined) return yield* Effect.dieMessage('the controller is running already')
+        const scope = yield* Scope.make()
+        controllerScope = scope
+        return yield* Controller.start(controllerOptions).pipe(Scope.extend(scope))
+      }).pipe(Effect.provideService(JobStore, target))
+    const startController = startControllerOn(store)
     const stopController = Effect.suspend(() => {
       const scope = controllerScope
       controllerScope = undefined
@@ -456,6 +468,19 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
     })
     yield* Effect.addFinalizer(() => stopController)
     if (!externalController) yield* startController
+
+    const scenarioScope = yield* Effect.scope
+    const runControllerThrough = (faults: FaultInjectorService): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        yield* stopController
+        const superviseOne: Effect.Effect<void> = Effect.gen(function* () {
+          const connection = yield* faults.connect
+          yield* startControllerOn(connection.store)
+          yield* connection.awaitCrash
+          yield* stopController
+        })
+        yield* Effect.forkIn(Effect.forever(superviseOne), scenarioScope)
+      })
 
     /** Lets every fiber run until nothing changes any more (TestClock only). */
     const settle = Effect.gen(function* () {
@@ -601,6 +626,7 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
       recording: (jobName) => recorder.recording(jobName),
       stopController,
       startController,
+      runControllerThrough,
     }
     yield* body(world)
   })

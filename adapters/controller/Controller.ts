@@ -10,6 +10,7 @@ import type { EngineSettings } from '../../core/reconcile/options.js'
 import { defaultEngineSettings } from '../../core/reconcile/options.js'
 import { controllerRefOf, hasTrackingFinalizer, isTerminal } from '../../core/reconcile/podState.js'
 import { isManagedBy, reconcile, reconcileAfterFailedPodCalls } from '../../core/reconcile/reconcile.js'
+import type { StoreError } from '../ports/errors.js'
 import { JobStore } from '../ports/JobStore.js'
 import type { JobStoreService } from '../ports/JobStore.js'
 import { applyPlan } from './applyPlan.js'
@@ -200,8 +201,34 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
     }
 
     // ---- syncs ----
+    /**
+     * Jobs whose last status write failed as a conflict or without an answer: the write may
+     * have landed, or the cached copy is behind, and the informer may be slow to tell. Their
+     * next sync reads the Job from the store first (R76's intent: never decide from a copy
+     * older than our own write), or finished pods whose finalizer that write released would
+     * look counted and be replaced.
+     */
+    const unsureOfStatus = new Set<string>()
+
+    const refreshIfUnsure = (key: string): Effect.Effect<void, StoreError> =>
+      Effect.suspend(() => {
+        if (!unsureOfStatus.has(key)) return Effect.void
+        return store.getJob(parseObjectKey(key)).pipe(
+          Effect.map((fresh) => void jobs.set(key, newest(jobs.get(key), fresh))),
+          // Gone: the informer removes it, and the sync below finds nothing.
+          Effect.catchTag('NotFound', () => Effect.sync(() => void jobs.delete(key))),
+          Effect.tap(() => Effect.sync(() => unsureOfStatus.delete(key))),
+        )
+      })
+
     const syncJob = (key: string): Effect.Effect<void> =>
       Effect.gen(function* () {
+        const refreshed = yield* Effect.either(refreshIfUnsure(key))
+        if (refreshed._tag === 'Left') {
+          yield* Effect.logWarning(`sync failed, retrying: ${refreshed.left.message}`).pipe(Effect.annotateLogs({ job: key }))
+          yield* queue.addRateLimited(key)
+          return
+        }
         const job = jobs.get(key)
         if (job === undefined) {
           expectations.forget(key) // R77
@@ -235,6 +262,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
         )
         const seconds = (performance.now() - started) / 1000
         if (outcome._tag === 'Left') {
+          if (outcome.left._tag === 'StoreUnavailable' || outcome.left._tag === 'Conflict') unsureOfStatus.add(key)
           metrics.syncs.inc({ ...labels, result: 'error' })
           metrics.syncDuration.observe({ ...labels, result: 'error' }, seconds)
           yield* Effect.logWarning(`sync failed, retrying: ${outcome.left.message}`).pipe(Effect.annotateLogs({ job: key }))

@@ -1,0 +1,118 @@
+/**
+ * A failing API and a crashing controller (R161, R86, R108, R112): the controller reaches the
+ * store through a fault-injecting wrapper (`FaultyStore`) while the kubelet and the scenario
+ * see the real one; whatever goes wrong, no completion is lost or counted twice and the Job
+ * keeps to its rules.
+ */
+import { Effect } from 'effect'
+import { expect } from 'vitest'
+import * as FaultyStore from '../../adapters/faults/FaultyStore.js'
+import type { FaultSchedule } from '../../adapters/faults/schedule.js'
+import { noFaults } from '../../adapters/faults/schedule.js'
+import { JobStore } from '../../adapters/ports/JobStore.js'
+import type { PodScript } from '../../adapters/scripted/ScriptedRuntime.js'
+import type { Job } from '../../core/model/types.js'
+import { conditionOf, controlsTheController, hasCondition, jobManifest, millisOf, scenario } from '../toolkit.js'
+import type { Scenario, World } from '../toolkit.js'
+
+/** The faulty wrapper around the scenario's store. */
+const faultsAround = (w: World, plan: FaultyStore.FaultPlan) => FaultyStore.make(plan).pipe(Effect.provideService(JobStore, w.store))
+
+/** Every pod create is refused by admission: 403 (quota) and 422 (invalid) in turn. */
+const refuseEveryPodCreate: FaultSchedule = {
+  onCall: (call) => (call.operation === 'createPod' ? (call.operationNumber % 2 === 1 ? 'forbidden' : 'invalid') : undefined),
+  onWatchEvent: () => undefined,
+}
+
+/** Slack after a deadline: the 1 s event batching (R158) plus a step. */
+const slackMs = (w: World) => (w.testClock ? 3_000 : 2_500)
+
+/** Every counter of every version, in order: none may ever go down. */
+const countersNeverDecrease = (versions: ReadonlyArray<Job>) => {
+  let succeeded = 0
+  let failed = 0
+  for (const version of versions) {
+    const now = { succeeded: version.status?.succeeded ?? 0, failed: version.status?.failed ?? 0 }
+    expect(now.succeeded, `succeeded went from ${succeeded} to ${now.succeeded}`).toBeGreaterThanOrEqual(succeeded)
+    expect(now.failed, `failed went from ${failed} to ${now.failed}`).toBeGreaterThanOrEqual(failed)
+    succeeded = now.succeeded
+    failed = now.failed
+  }
+}
+
+const deadlineWhileCreatesFail: Scenario = scenario(
+  'R86 R101 R112 R133: a deadline that fires while every pod create is refused (403/422): startTime is written at the first sync and the job fails with DeadlineExceeded about 30 s later',
+  (w) =>
+    Effect.gen(function* () {
+      yield* w.runControllerThrough(yield* faultsAround(w, { schedule: refuseEveryPodCreate }))
+      const deadline = w.seconds(30)
+      const created = yield* w.create(jobManifest('refused', { activeDeadlineSeconds: deadline }))
+      // Upstream writes the status (with startTime) in the sync whose creates failed.
+      const started = yield* w.waitForJob('refused', (j) => j.status?.startTime !== undefined, { timeout: '10 seconds' })
+      expect(millisOf(started.status?.startTime) - millisOf(created.metadata.creationTimestamp)).toBeLessThan(slackMs(w))
+      const job = yield* w.waitForJob('refused', (j) => hasCondition(j, 'Failed'))
+      expect(conditionOf(job, 'Failed')).toMatchObject({ status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' })
+      const failedAfter = millisOf(conditionOf(job, 'FailureTarget')?.lastTransitionTime) - millisOf(job.status?.startTime)
+      expect(failedAfter).toBeGreaterThanOrEqual(deadline * 1000)
+      expect(failedAfter).toBeLessThan(deadline * 1000 + slackMs(w))
+      expect(job.status?.active ?? 0).toBe(0)
+      expect(job.status?.failed ?? 0).toBe(0)
+      expect(w.recording('refused').created).toHaveLength(0)
+      // The finish event follows the write that set Failed (R156); in real time it may still be on its way.
+      const events = yield* w.eventually(
+        Effect.flatMap(w.events('refused'), (all) =>
+          all.some((e) => e.reason === 'DeadlineExceeded') ? Effect.succeed(all) : Effect.fail('no DeadlineExceeded event yet'),
+        ),
+        { timeout: '30 seconds' },
+      )
+      const refusals = events.filter((e) => e.reason === 'FailedCreate')
+      expect(refusals.length).toBeGreaterThan(0)
+      for (const event of refusals) {
+        expect(event.type).toBe('Warning')
+        expect(event.message).toMatch(/^Error creating: (pods ".*" is forbidden: exceeded quota|Pod ".*" is invalid: spec\.containers\[0\]\.image: Required value)/)
+      }
+      expect(events.filter((e) => e.reason === 'SuccessfulCreate')).toHaveLength(0)
+      expect(events.filter((e) => e.reason === 'DeadlineExceeded')).toHaveLength(1)
+    }),
+  { requires: controlsTheController },
+)
+
+export const faults: ReadonlyArray<Scenario> = [
+  deadlineWhileCreatesFail,
+  scenario(
+    'R77 R108 R112 R160: a controller crashed mid-plan (between two creates, after a finalizer removal, after a status write) is replaced and the job ends with exactly the right counts',
+    (w) =>
+      Effect.gen(function* () {
+        const faults = yield* faultsAround(w, {
+          schedule: noFaults,
+          crashes: [
+            // In the first sync, after the second pod is created and before its event and the status write.
+            { operation: 'createPod', afterWrite: 2 },
+            // After a finished pod was recorded as uncounted and its finalizer removed, before it moved into the counters.
+            { operation: 'patchPodMetadata', afterWrite: 1 },
+            // After some later status write, before the rest of its plan.
+            { operation: 'updateJobStatus', afterWrite: 4 },
+          ],
+        })
+        yield* w.runControllerThrough(faults)
+        // Attempt 1 fails, the others succeed: 3 successes and 1 failure in 4 pods.
+        const script: PodScript = (pod) =>
+          pod.attempt === 1 ? { outcome: { after: '5 seconds', result: 'Failed', exitCode: 3 } } : { outcome: { after: '5 seconds', result: 'Succeeded' } }
+        yield* w.create(jobManifest('crashy', { completions: 3, parallelism: 2, backoffLimit: 3 }), script)
+        const job = yield* w.waitForJob('crashy', (j) => hasCondition(j, 'Complete'), { timeout: '5 minutes' })
+        expect(faults.stats().crashes).toBe(3)
+        expect(job.status).toMatchObject({ succeeded: 3, failed: 1, active: 0 })
+        expect(job.status?.uncountedTerminatedPods?.succeeded ?? []).toEqual([])
+        expect(job.status?.uncountedTerminatedPods?.failed ?? []).toEqual([])
+        const recorded = w.recording('crashy')
+        expect(recorded.created).toHaveLength(4)
+        countersNeverDecrease(recorded.versions)
+        expect(Math.max(...recorded.versions.map((v) => v.status?.succeeded ?? 0))).toBe(3)
+        expect(Math.max(...recorded.versions.map((v) => v.status?.failed ?? 0))).toBe(1)
+        // Stays so: the next controller finds nothing left to count.
+        yield* w.pass('1 minute')
+        expect((yield* w.job('crashy')).status).toEqual(job.status)
+      }),
+    { requires: controlsTheController, backoffPeriods: 1 },
+  ),
+]

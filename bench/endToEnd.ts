@@ -1,12 +1,12 @@
 import { Effect, Layer, LogLevel, Logger } from 'effect'
 import type { Job } from '../core/model/types.js'
 import { isFinished } from '../core/reconcile/conditions.js'
-import * as Controller from '../adapters/controller/Controller.js'
+import * as Controller from '../adapters/shell/controller/Controller.js'
 import { JobStore } from '../adapters/ports/JobStore.js'
 import type { JobStoreService } from '../adapters/ports/JobStore.js'
 import { PodRuntime } from '../adapters/ports/PodRuntime.js'
-import { immediateScheduler } from '../adapters/runtime/scheduler.js'
-import * as ScriptedRuntime from '../adapters/scripted/ScriptedRuntime.js'
+import { immediateScheduler } from '../adapters/shell/effects/scheduler.js'
+import * as ScriptedRuntime from '../adapters/runtimes/scripted/ScriptedRuntime.js'
 
 export interface EndToEndFigures {
   readonly completions: number

@@ -1,4 +1,4 @@
-import * as MemoryStore from '../adapters/memory/MemoryStore.js'
+import * as MemoryStore from '../adapters/stores/memory/MemoryStore.js'
 import { printCoreBundleBench } from './coreBundle.js'
 import { benchEndToEnd } from './endToEnd.js'
 import { printFileStoreBench } from './fileStore.js'

@@ -3,7 +3,7 @@
  * `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/profileEndToEnd.ts [runs] [batchMs]`.
  * Prints one line per run and the median.
  */
-import * as MemoryStore from '../adapters/memory/MemoryStore.js'
+import * as MemoryStore from '../adapters/stores/memory/MemoryStore.js'
 import { benchEndToEnd } from './endToEnd.js'
 
 const runs = Number(process.argv[2] ?? 1)

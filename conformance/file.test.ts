@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { Effect, Layer } from 'effect'
-import * as FileStore from '../adapters/file/FileStore.js'
+import * as FileStore from '../adapters/stores/file/FileStore.js'
 import { runConformance } from './index.js'
 
 /** A file store in a new temporary directory for each scenario, removed after it. */

@@ -5,9 +5,9 @@
  * namespace, so its controller sees only its Jobs.
  */
 import { afterAll, beforeAll } from 'vitest'
-import * as KubernetesStore from '../adapters/kubernetes/KubernetesStore.js'
-import type { ControlPlane } from '../adapters/kubernetes/testing/controlPlane.js'
-import { startControlPlane } from '../adapters/kubernetes/testing/controlPlane.js'
+import * as KubernetesStore from '../adapters/stores/kubernetes/KubernetesStore.js'
+import type { ControlPlane } from '../adapters/stores/kubernetes/testing/controlPlane.js'
+import { startControlPlane } from '../adapters/stores/kubernetes/testing/controlPlane.js'
 import { runConformance } from './index.js'
 import { kubernetesStores } from './testing/kubernetesStores.js'
 

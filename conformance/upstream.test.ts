@@ -10,8 +10,8 @@
  * leaves it out.
  */
 import { afterAll, beforeAll } from 'vitest'
-import type { ControlPlane } from '../adapters/kubernetes/testing/controlPlane.js'
-import { startControlPlane } from '../adapters/kubernetes/testing/controlPlane.js'
+import type { ControlPlane } from '../adapters/stores/kubernetes/testing/controlPlane.js'
+import { startControlPlane } from '../adapters/stores/kubernetes/testing/controlPlane.js'
 import { BUILT_IN_CONTROLLER } from '../core/model/wellKnown.js'
 import { runConformance } from './index.js'
 import { kubernetesStores } from './testing/kubernetesStores.js'

@@ -7,8 +7,8 @@
  * (fault-free, then with the faults) and prints every change the store committed.
  */
 import { FastCheck as fc } from 'effect'
-import type { FaultStats } from '../adapters/faults/FaultyStore.js'
-import { addStats, emptyStats } from '../adapters/faults/FaultyStore.js'
+import type { FaultStats } from '../adapters/stores/faults/FaultyStore.js'
+import { addStats, emptyStats } from '../adapters/stores/faults/FaultyStore.js'
 import type { FaultCase, JobCase, RunResult } from '../conformance/testing/faultModel.js'
 import { compare, faultCase, jobCase, runCaseNow } from '../conformance/testing/faultModel.js'
 

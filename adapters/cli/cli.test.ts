@@ -1,6 +1,6 @@
 import { Effect } from 'effect'
 import { describe, expect, it } from 'vitest'
-import * as MemoryStore from '../memory/MemoryStore.js'
+import * as MemoryStore from '../stores/memory/MemoryStore.js'
 import { COMMANDS, runCli } from './cli.js'
 import { recording } from './io.js'
 import { formatStoreSpec, type StoreSpec } from './store.js'

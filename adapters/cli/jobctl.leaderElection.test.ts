@@ -7,9 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILT_IN_CONTROLLER } from '../../core/model/wellKnown.js'
-import { microTime } from '../kubernetes/lease.js'
-import type { ControlPlane } from '../kubernetes/testing/controlPlane.js'
-import { startControlPlane } from '../kubernetes/testing/controlPlane.js'
+import { microTime } from '../stores/kubernetes/lease.js'
+import type { ControlPlane } from '../stores/kubernetes/testing/controlPlane.js'
+import { startControlPlane } from '../stores/kubernetes/testing/controlPlane.js'
 import { finished, jobctl, spawnJobctl, type ProcessResult } from './testing/binary.js'
 import { jobManifest, tempDir, writeManifest } from './testing/manifests.js'
 

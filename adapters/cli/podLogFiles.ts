@@ -13,7 +13,7 @@ import { Effect, Either, Schedule } from 'effect'
 import type { Scope } from 'effect'
 import { isDns1123Label, isDns1123Subdomain } from '../../core/model/names.js'
 import type { Pod } from '../../core/model/types.js'
-import { listConfined, PathRefused, readConfined, removeConfined, writeConfined, type Place } from '../file/confined.js'
+import { listConfined, PathRefused, readConfined, removeConfined, writeConfined, type Place } from '../stores/file/confined.js'
 import { JobStore, type ObjectKey } from '../ports/JobStore.js'
 import type { PodRuntimeService } from '../ports/PodRuntime.js'
 

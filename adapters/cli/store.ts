@@ -5,16 +5,16 @@
  * - `file:DIR`: the file store in DIR (the default of every other command: `file:./.jobctl`).
  * - `kube` or `kube:CONTEXT`: a Kubernetes API server from the kubeconfig (current or named context).
  *
- * The file and Kubernetes backends are loaded when asked for, from `adapters/file/FileStore.ts`
- * (`layer(dir)`) and `adapters/kubernetes/KubernetesStore.ts` (`layer({ context })`), each a
+ * The file and Kubernetes backends are loaded when asked for, from `adapters/stores/file/FileStore.ts`
+ * (`layer(dir)`) and `adapters/stores/kubernetes/KubernetesStore.ts` (`layer({ context })`), each a
  * `Layer` providing `JobStore`.
  */
 import { Cause, Effect, Either, Layer } from 'effect'
 import type { Context, Scope } from 'effect'
-import * as MemoryStore from '../memory/MemoryStore.js'
+import * as MemoryStore from '../stores/memory/MemoryStore.js'
 import type { StoreUnavailable } from '../ports/errors.js'
 import type { JobStore } from '../ports/JobStore.js'
-import type { KubernetesStoreConfig } from '../kubernetes/config.js'
+import type { KubernetesStoreConfig } from '../stores/kubernetes/config.js'
 import { StoreUnavailableError } from './errors.js'
 
 /** A parsed `--store` value. */
@@ -94,9 +94,9 @@ export const defaultResolver: StoreResolver = (spec) => {
     case 'Memory':
       return Effect.succeed(MemoryStore.layer)
     case 'File':
-      return loadBackend(spec, 'the file store', () => import('../file/FileStore.js').then((module) => module.layer(spec.dir)))
+      return loadBackend(spec, 'the file store', () => import('../stores/file/FileStore.js').then((module) => module.layer(spec.dir)))
     case 'Kube':
-      return loadBackend(spec, 'the Kubernetes store', () => import('../kubernetes/KubernetesStore.js').then((module) => module.layer(kubeConfigOf(spec))))
+      return loadBackend(spec, 'the Kubernetes store', () => import('../stores/kubernetes/KubernetesStore.js').then((module) => module.layer(kubeConfigOf(spec))))
   }
 }
 

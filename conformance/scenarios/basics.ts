@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { Effect } from 'effect'
 import { expect } from 'vitest'
 import { parse } from 'yaml'
-import { succeedAfter } from '../../adapters/scripted/ScriptedRuntime.js'
+import { succeedAfter } from '../../adapters/runtimes/scripted/ScriptedRuntime.js'
 import {
   CONTROLLER_UID_LABEL,
   JOB_NAME_LABEL,

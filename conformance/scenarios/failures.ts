@@ -1,7 +1,7 @@
 /** Pod failures: back-off, backoffLimit with Never and OnFailure, activeDeadlineSeconds (§10.1). */
 import { Effect } from 'effect'
 import { expect } from 'vitest'
-import type { PodScript } from '../../adapters/scripted/ScriptedRuntime.js'
+import type { PodScript } from '../../adapters/runtimes/scripted/ScriptedRuntime.js'
 import type { Job, Pod } from '../../core/model/types.js'
 import { conditionOf, hasCondition, isFinishedJob, jobManifest, keyOf, millisOf, scenario } from '../toolkit.js'
 import type { Scenario, World } from '../toolkit.js'

@@ -1,7 +1,7 @@
 /** Indexed jobs (§9.2, R105). */
 import { Effect } from 'effect'
 import { expect } from 'vitest'
-import { succeedAfter } from '../../adapters/scripted/ScriptedRuntime.js'
+import { succeedAfter } from '../../adapters/runtimes/scripted/ScriptedRuntime.js'
 import { COMPLETION_INDEX_ANNOTATION, COMPLETION_INDEX_ENV } from '../../core/model/wellKnown.js'
 import { hasCondition, indexOfPod, isActivePod, jobManifest, keyOf, millisOf, scenario } from '../toolkit.js'
 import type { Scenario, World } from '../toolkit.js'

@@ -2,7 +2,7 @@
 import { Effect, Either } from 'effect'
 import type { Duration } from 'effect'
 import { expect } from 'vitest'
-import { succeedAfter } from '../../adapters/scripted/ScriptedRuntime.js'
+import { succeedAfter } from '../../adapters/runtimes/scripted/ScriptedRuntime.js'
 import type { Job, Pod } from '../../core/model/types.js'
 import { CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL, TRACKING_FINALIZER } from '../../core/model/wellKnown.js'
 import { conditionOf, controllerOf, hasCondition, isActivePod, jobManifest, keyOf, mainContainer, millisOf, scenario } from '../toolkit.js'

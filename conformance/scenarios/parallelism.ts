@@ -1,7 +1,7 @@
 /** Fixed completions with parallelism, parallelism 0, scaling up and down (§9.1, §13). */
 import { Effect } from 'effect'
 import { expect } from 'vitest'
-import { succeedAfter } from '../../adapters/scripted/ScriptedRuntime.js'
+import { succeedAfter } from '../../adapters/runtimes/scripted/ScriptedRuntime.js'
 import type { Job } from '../../core/model/types.js'
 import { hasCondition, isFinishedJob, jobManifest, keyOf, scenario } from '../toolkit.js'
 import type { Scenario } from '../toolkit.js'

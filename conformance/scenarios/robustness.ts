@@ -1,7 +1,7 @@
 /** Terminal jobs stay terminal, terminal conditions wait for pods, several jobs, controller restarts. */
 import { Effect } from 'effect'
 import { expect } from 'vitest'
-import { succeedAfter } from '../../adapters/scripted/ScriptedRuntime.js'
+import { succeedAfter } from '../../adapters/runtimes/scripted/ScriptedRuntime.js'
 import type { Pod } from '../../core/model/types.js'
 import { TRACKING_FINALIZER } from '../../core/model/wellKnown.js'
 import { conditionOf, controlsTheController, hasCondition, isFinishedJob, jobManifest, keyOf, mainContainer, scenario } from '../toolkit.js'

@@ -3,8 +3,8 @@
  * on a test control plane, with a rate limit high enough for many scenarios at once.
  */
 import { Layer } from 'effect'
-import * as KubernetesStore from '../../adapters/kubernetes/KubernetesStore.js'
-import type { ControlPlane } from '../../adapters/kubernetes/testing/controlPlane.js'
+import * as KubernetesStore from '../../adapters/stores/kubernetes/KubernetesStore.js'
+import type { ControlPlane } from '../../adapters/stores/kubernetes/testing/controlPlane.js'
 
 /** `layer` and `prepareNamespace` for `runConformance`; `plane` is read when a scenario starts. */
 export function kubernetesStores(plane: () => ControlPlane) {

@@ -4,7 +4,7 @@
 #   ETCD_VERSION    e.g. v3.6.16   (tools/k8s-bin/etcd/go.mod)
 #   K8S_BIN_DIR     ${K8S_BIN_DIR:-$HOME/.cache/job-reconciler/k8s-bin/k8s-<K8S_VERSION>_etcd-<ETCD_VERSION>}
 # Run directly (`bash scripts/k8s-bin/env.sh`) it prints those lines as `NAME=value`.
-# adapters/kubernetes/testing/controlPlane.ts derives the same folder the same way.
+# adapters/stores/kubernetes/testing/controlPlane.ts derives the same folder the same way.
 K8S_BIN_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 K8S_BIN_GO_MIN=1.26.0
 # (`go mod tidy` keeps the requirement inside the require block, marked `// indirect`)

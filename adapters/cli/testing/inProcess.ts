@@ -4,7 +4,7 @@
  * `jobctl controller` in one terminal and the verbs in another.
  */
 import { Effect, Exit, Layer, Scope } from 'effect'
-import * as MemoryStore from '../../memory/MemoryStore.js'
+import * as MemoryStore from '../../stores/memory/MemoryStore.js'
 import { JobStore, type JobStoreService } from '../../ports/JobStore.js'
 import { runCli } from '../cli.js'
 import { startEngine, type Engine } from '../engine.js'

@@ -5,7 +5,7 @@
  */
 import { Effect } from 'effect'
 import type { Job } from '../../../core/model/types.js'
-import * as MemoryStore from '../../memory/MemoryStore.js'
+import * as MemoryStore from '../../stores/memory/MemoryStore.js'
 import { Conflict } from '../../ports/errors.js'
 import { JobStore } from '../../ports/JobStore.js'
 import { booleanFlag, listFlag } from '../args.js'

@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net'
 import { Effect } from 'effect'
 import type { Scope } from 'effect'
 import { Registry } from 'prom-client'
-import * as Controller from '../../controller/Controller.js'
+import * as Controller from '../../shell/controller/Controller.js'
 import { BUILT_IN_CONTROLLER } from '../../../core/model/wellKnown.js'
-import { podsOfJobsManagedBy } from '../../kubelet/podSelection.js'
+import { podsOfJobsManagedBy } from '../../runtimes/kubelet/podSelection.js'
 import { JobStore } from '../../ports/JobStore.js'
-import * as ProcessRuntime from '../../process/ProcessRuntime.js'
-import { AUTHORIZATION_MODES, type AuthorizationMode } from '../../kubernetes/node/authorization.js'
-import { readClientCaFile } from '../../kubernetes/node/clientCa.js'
+import * as ProcessRuntime from '../../runtimes/process/ProcessRuntime.js'
+import { AUTHORIZATION_MODES, type AuthorizationMode } from '../../stores/kubernetes/node/authorization.js'
+import { readClientCaFile } from '../../stores/kubernetes/node/clientCa.js'
 import { booleanFlag, stringFlag } from '../args.js'
 import type { Command } from '../command.js'
 import { podStateRoot, startEngine } from '../engine.js'
@@ -139,7 +139,7 @@ function startOnKubernetes(store: KubeStoreSpec, run: KubernetesRun, registry: R
     const node = run.node
     if (node === undefined) return ''
     // Loaded here: the Kubernetes client is heavy and most commands never need it.
-    const LocalNode = yield* Effect.promise(() => import('../../kubernetes/node/LocalNode.js'))
+    const LocalNode = yield* Effect.promise(() => import('../../stores/kubernetes/node/LocalNode.js'))
     const jobStore = yield* JobStore
     const runtime = yield* ProcessRuntime.make({
       nodeName: node.name ?? LocalNode.defaultLocalNodeName(),
@@ -170,7 +170,7 @@ function whileLeading<R>(
 ) {
   return Effect.gen(function* () {
     // Loaded here, as the Kubernetes client it needs.
-    const LeaderElection = yield* Effect.promise(() => import('../../kubernetes/leaderElection.js'))
+    const LeaderElection = yield* Effect.promise(() => import('../../stores/kubernetes/leaderElection.js'))
     const io = yield* CliIO
     const namespace = election.namespace ?? LeaderElection.inClusterNamespace() ?? 'default'
     const lease = `${namespace}/${election.name}`
@@ -203,7 +203,7 @@ function whileHoldingFileStore<R>(
 ) {
   return Effect.gen(function* () {
     // Loaded here: it loads a native module that no other command needs.
-    const ControllerLock = yield* Effect.promise(() => import('../../file/controllerLock.js'))
+    const ControllerLock = yield* Effect.promise(() => import('../../stores/file/controllerLock.js'))
     const io = yield* CliIO
     const where = formatStoreSpec(store)
     const holding = Effect.scoped(
@@ -235,7 +235,7 @@ function controllerStatus(store: StoreSpec) {
       const instead = store._tag === 'Kube' ? 'on Kubernetes the --leader-elect Lease names the leader (kubectl get lease NAME -n NAMESPACE)' : 'the memory store lives inside one process'
       return yield* usage('controller', `controller status reads a file store's controller lock; ${instead}`)
     }
-    const ControllerLock = yield* Effect.promise(() => import('../../file/controllerLock.js'))
+    const ControllerLock = yield* Effect.promise(() => import('../../stores/file/controllerLock.js'))
     const where = formatStoreSpec(store)
     const state = yield* ControllerLock.readControllerLock(store.dir).pipe(
       Effect.mapError((error) => new StoreUnavailableError({ store: where, reason: error.reason })),

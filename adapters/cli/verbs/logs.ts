@@ -95,7 +95,7 @@ function logsOf(pod: Pod, container: string | undefined, store: StoreSpec): Effe
 /** `kubectl logs` on a cluster: the `pods/log` subresource (the Kubernetes adapter is loaded only for it). */
 function kubernetesPodLog(store: KubeStoreSpec, key: ObjectKey, container: string | undefined): Effect.Effect<string, CliError> {
   return Effect.gen(function* () {
-    const { readPodLog } = yield* Effect.promise(() => import('../../kubernetes/podLogs.js'))
+    const { readPodLog } = yield* Effect.promise(() => import('../../stores/kubernetes/podLogs.js'))
     return yield* readPodLog(kubeConfigOf(store), key, container === undefined ? {} : { container }).pipe(
       Effect.catchTags({
         NotFound: (error) => Effect.fail(new ApiError({ error })),

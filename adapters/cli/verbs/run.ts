@@ -117,7 +117,7 @@ function stopJobs(jobs: ReadonlyArray<Job>): Effect.Effect<void, never, JobStore
 function holdFileStore(store: Extract<StoreSpec, { readonly _tag: 'File' }>) {
   return Effect.gen(function* () {
     // Loaded here: it loads a native module that the memory store never needs.
-    const ControllerLock = yield* Effect.promise(() => import('../../file/controllerLock.js'))
+    const ControllerLock = yield* Effect.promise(() => import('../../stores/file/controllerLock.js'))
     const where = formatStoreSpec(store)
     yield* ControllerLock.holdControllerLock(store.dir, {
       onWaiting: (holder) =>

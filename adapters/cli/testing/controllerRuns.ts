@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import type { Job, Pod } from '../../../core/model/types.js'
 import { finished, jobctl, spawnJobctl, stderrMatching, type ProcessResult } from './binary.js'
+export { processIsAlive } from '../../runtimes/process/testing/processes.js'
 
 /** A `jobctl controller` on the file store of `cwd` (`./.jobctl`). */
 export interface RunningController {
@@ -51,20 +52,6 @@ export function filesIn(dir: string): ReadonlyMap<string, ReadonlyArray<string>>
   return files
 }
 
-/** Whether the process exists and is not a zombie. */
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return true
-  }
-}
 
 /** The parent of a process. */
 export function parentOf(pid: number): number {

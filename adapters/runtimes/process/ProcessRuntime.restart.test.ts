@@ -14,6 +14,7 @@ import { JobStore } from '../../ports/JobStore.js'
 import type { PodRuntimeService } from '../../ports/PodRuntime.js'
 import type { Pod } from '../../../core/model/types.js'
 import * as ProcessRuntime from './ProcessRuntime.js'
+import { processIsAlive } from './testing/processes.js'
 
 const TEST_TIMEOUT = 120_000
 const WAIT = Duration.seconds(60)
@@ -83,19 +84,6 @@ function startedPid(runtime: PodRuntimeService, name: string) {
   )
 }
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return true
-  }
-}
 
 /** The parent of a process (here: the container's supervisor). */
 function parentOf(pid: number): number {

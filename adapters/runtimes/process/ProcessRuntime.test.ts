@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@effect/vitest'
@@ -10,6 +10,7 @@ import type { Container, Pod, PodSpec } from '../../../core/model/types.js'
 import { COMPLETION_INDEX_ANNOTATION } from '../../../core/model/wellKnown.js'
 import { NO_COMMAND_MESSAGE } from './env.js'
 import * as ProcessRuntime from './ProcessRuntime.js'
+import { processIsAlive } from './testing/processes.js'
 
 // These tests run real processes on a shared machine: they wait for what a user would see
 // (with generous limits) and never assert on how long something took.
@@ -91,20 +92,6 @@ const logsOf = (name: string, container?: string) =>
 const isDone = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed'
 const isRunning = (pod: Pod) => pod.status?.phase === 'Running'
 
-/** Whether the process exists and is not a zombie waiting for its (new) parent to reap it. */
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return true
-  }
-}
 
 function waitUntilDead(pid: number) {
   return Effect.sync(() => processIsAlive(pid)).pipe(

@@ -101,6 +101,15 @@ describe('long values are cut, so that an error line stays short (a deliberate d
     expect(renderFieldError(required(path))).toBe(`metadata.labels[${'a'.repeat(240)}... (2097169 characters): Required value`)
   })
 
+  it('a long detail keeps its end, which says what is wrong (R54: a server message read back as a detail ends "field is immutable")', () => {
+    const detail = `${'{"Spec":{"Containers":[]}}'.repeat(100)}: field is immutable`
+    const rendered = renderFieldError(invalidOmitValue('spec.template', detail))
+    expect(rendered.length).toBeLessThan(1200)
+    expect(rendered.startsWith('spec.template: Invalid value: {"Spec":')).toBe(true)
+    expect(rendered).toContain(`... (${detail.length} characters) ...`)
+    expect(rendered.endsWith(': field is immutable')).toBe(true)
+  })
+
   it('a string of 256 characters is shown whole, without a length', () => {
     expect(renderFieldError(invalid('v', 'b'.repeat(256), 'd'))).toBe(`v: Invalid value: "${'b'.repeat(256)}": d`)
   })

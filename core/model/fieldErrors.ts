@@ -196,10 +196,15 @@ function clipped(text: string, max = MAX_SHOWN_CHARACTERS): { readonly shown: st
 /** A detail holds a path at most once beside fixed words: it may be longer than a value. */
 const MAX_SHOWN_DETAIL = 4 * MAX_SHOWN_CHARACTERS
 
+/**
+ * A long detail is cut in the middle: its end says what is wrong (a server message read back
+ * whole as a detail ends `: field is immutable`), so the head and the tail are kept.
+ */
 const shownDetail = <D extends string | undefined>(detail: D): D => {
-  if (detail === undefined) return detail
-  const { shown, cut } = clipped(detail, MAX_SHOWN_DETAIL)
-  return (cut ? `${shown}... (${detail.length} characters)` : detail) as D
+  if (detail === undefined || detail.length <= MAX_SHOWN_DETAIL) return detail
+  const head = clipped(detail, MAX_SHOWN_DETAIL - MAX_SHOWN_CHARACTERS).shown
+  const tail = Array.from(detail.slice(-MAX_SHOWN_CHARACTERS - 1)).slice(-MAX_SHOWN_CHARACTERS).join('')
+  return `${head}... (${detail.length} characters) ...${tail}` as D
 }
 
 /** `goQuote`, with a long string cut (see `MAX_SHOWN_CHARACTERS`). */

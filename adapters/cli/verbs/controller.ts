@@ -21,7 +21,7 @@ import { podStateRoot, startEngine } from '../engine.js'
 import { ExitCode, InputError, StoreUnavailableError, type CliError, type UsageError } from '../errors.js'
 import { CliIO, printErrorLine, printLine } from '../io.js'
 import { podLogRoot, shipPodLogs } from '../podLogFiles.js'
-import { awaitStopSignal } from '../signals.js'
+import { listenForStopSignal } from '../signals.js'
 import { formatStoreSpec, kubeConfigOf, type KubeStoreSpec, type StoreSpec } from '../store.js'
 import { usage } from './shared.js'
 
@@ -117,7 +117,8 @@ function runOnKubernetes(store: KubeStoreSpec, run: KubernetesRun) {
         const where = yield* startOnKubernetes(store, run, registry)
         yield* printErrorLine(`jobctl controller: running Jobs with spec.managedBy ${run.controllerName} in ${formatStoreSpec(store)}${where}${leadership}${metrics}`)
       })
-    const stopSignal = Effect.flatMap(awaitStopSignal, (signal) => printErrorLine(`jobctl controller: ${signal}: stopping`))
+    // Listening before anything prints: a signal sent once a line appears must find the handlers.
+    const stopSignal = Effect.flatMap(yield* listenForStopSignal, (signal) => printErrorLine(`jobctl controller: ${signal}: stopping`))
     if (run.leaderElection === undefined) {
       yield* work('')
       yield* stopSignal
@@ -379,7 +380,8 @@ export const controller: Command = {
           const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(engine.controller.metrics.registry, host, metricsPort)}/metrics`
           yield* printErrorLine(`jobctl controller: running Jobs from store ${formatStoreSpec(store)} on node ${engine.runtime.nodeName}${holding}${metrics}`)
         })
-      const stopSignal = Effect.flatMap(awaitStopSignal, (signal) => printErrorLine(`jobctl controller: ${signal}: stopping`))
+      // Listening before anything prints: a signal sent once a line appears must find the handlers.
+      const stopSignal = Effect.flatMap(yield* listenForStopSignal, (signal) => printErrorLine(`jobctl controller: ${signal}: stopping`))
       if (store._tag === 'File') return yield* whileHoldingFileStore(store, work, stopSignal)
       yield* work('')
       yield* stopSignal

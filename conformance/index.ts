@@ -83,9 +83,11 @@ export function runConformance<E>(options: ConformanceOptions<E>): void {
   const suite = options.concurrent === true ? describe.concurrent : describe
   suite(`conformance (${options.name})`, () => {
     for (const group of scenarioGroups) {
+      const admitted = group.scenarios.filter((scenario) => admits(capabilities, options.capabilities, scenario))
+      // A topic none of whose scenarios this backend admits is left out (vitest refuses an empty suite).
+      if (admitted.length === 0) continue
       describe(group.title, () => {
-        for (const scenario of group.scenarios) {
-          if (!admits(capabilities, options.capabilities, scenario)) continue
+        for (const scenario of admitted) {
           const scenarioNumber = ++number
           test(scenario.name, () => runScenario(options, scenarioNumber, scenario.run), options.timeoutMs ?? DEFAULT_SCENARIO_TIMEOUT_MS)
         }

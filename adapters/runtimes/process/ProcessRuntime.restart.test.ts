@@ -104,19 +104,31 @@ const terminated = (pod: Pod) => pod.status?.containerStatuses?.[0]?.state?.term
 const isDone = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed'
 const isRunning = (pod: Pod) => pod.status?.phase === 'Running'
 
+/**
+ * What every scenario starts with: a fresh store and state directory, a first runtime that runs
+ * the pod `made` gives until its container has started and the pod is Running, then stops gracefully.
+ */
+function startedThenStopped(made: (dir: string) => Pod, options: ProcessRuntime.ProcessRuntimeOptions = {}) {
+  return Effect.gen(function* () {
+    const dir = yield* scratch
+    const state = join(dir, 'state')
+    const store = yield* MemoryStore.make
+    const first = yield* startRuntime(store, { stateDirectory: state, ...options })
+    const created = yield* store.createPod(made(dir))
+    const name = created.metadata.name ?? ''
+    const pid = yield* startedPid(first.runtime, name)
+    yield* waitForPod(store, name, 'Running', isRunning)
+    yield* first.stop
+    return { dir, state, store, created, pid }
+  })
+}
+
 describe('ProcessRuntime with a state directory, across restarts of the runtime', () => {
   it.live(
     'a graceful stop leaves the container running; it ends while no runtime runs, and the next runtime reports its exit code and its whole log',
     () =>
       Effect.gen(function* () {
-        const dir = yield* scratch
-        const state = join(dir, 'state')
-        const store = yield* MemoryStore.make
-        const first = yield* startRuntime(store, { stateDirectory: state })
-        yield* store.createPod(waitingPod('outlives', join(dir, 'go'), 3))
-        const pid = yield* startedPid(first.runtime, 'outlives')
-        yield* waitForPod(store, 'outlives', 'Running', isRunning)
-        yield* first.stop
+        const { dir, state, store, pid } = yield* startedThenStopped((dir) => waitingPod('outlives', join(dir, 'go'), 3))
         expect(processIsAlive(pid)).toBe(true)
         expect((yield* store.getPod(key('outlives'))).status?.phase).toBe('Running')
 
@@ -138,14 +150,7 @@ describe('ProcessRuntime with a state directory, across restarts of the runtime'
     'a container still running when a runtime starts is adopted, not reported lost: the pod stays Running and its end is reported',
     () =>
       Effect.gen(function* () {
-        const dir = yield* scratch
-        const state = join(dir, 'state')
-        const store = yield* MemoryStore.make
-        const first = yield* startRuntime(store, { stateDirectory: state })
-        yield* store.createPod(waitingPod('adopted', join(dir, 'go'), 0))
-        const pid = yield* startedPid(first.runtime, 'adopted')
-        yield* waitForPod(store, 'adopted', 'Running', isRunning)
-        yield* first.stop
+        const { dir, state, store, pid } = yield* startedThenStopped((dir) => waitingPod('adopted', join(dir, 'go'), 0))
 
         const phases = yield* Ref.make<ReadonlyArray<string>>([])
         const { resourceVersion } = yield* store.listPods()
@@ -172,14 +177,7 @@ describe('ProcessRuntime with a state directory, across restarts of the runtime'
     'a run whose supervisor was killed is lost: the pod fails with DisruptionTarget (DeletionByPodGC, as pod GC marks pods of a lost node) and ContainerStatusUnknown, and its container does not run on',
     () =>
       Effect.gen(function* () {
-        const dir = yield* scratch
-        const state = join(dir, 'state')
-        const store = yield* MemoryStore.make
-        const first = yield* startRuntime(store, { stateDirectory: state })
-        yield* store.createPod(waitingPod('lost', join(dir, 'go'), 0))
-        const pid = yield* startedPid(first.runtime, 'lost')
-        yield* waitForPod(store, 'lost', 'Running', isRunning)
-        yield* first.stop
+        const { state, store, pid } = yield* startedThenStopped((dir) => waitingPod('lost', join(dir, 'go'), 0))
         const supervisor = parentOf(pid)
         process.kill(supervisor, 'SIGKILL')
         yield* waitUntil(`supervisor ${supervisor} ends`, () => !processIsAlive(supervisor))
@@ -199,13 +197,7 @@ describe('ProcessRuntime with a state directory, across restarts of the runtime'
     'a pod removed from the store while no runtime ran has its container killed by the next one: no container runs unseen',
     () =>
       Effect.gen(function* () {
-        const dir = yield* scratch
-        const state = join(dir, 'state')
-        const store = yield* MemoryStore.make
-        const first = yield* startRuntime(store, { stateDirectory: state })
-        const created = yield* store.createPod(waitingPod('forgotten', join(dir, 'go'), 0))
-        const pid = yield* startedPid(first.runtime, 'forgotten')
-        yield* first.stop
+        const { state, store, created, pid } = yield* startedThenStopped((dir) => waitingPod('forgotten', join(dir, 'go'), 0))
         yield* store.deletePod(key('forgotten'), { gracePeriodSeconds: 0 })
         expect(processIsAlive(pid)).toBe(true)
 
@@ -221,14 +213,7 @@ describe('ProcessRuntime with a state directory, across restarts of the runtime'
     'a pod deleted while no runtime ran gets SIGTERM from the next one (143), then the final delete',
     () =>
       Effect.gen(function* () {
-        const dir = yield* scratch
-        const state = join(dir, 'state')
-        const store = yield* MemoryStore.make
-        const first = yield* startRuntime(store, { stateDirectory: state })
-        yield* store.createPod(waitingPod('deleted', join(dir, 'go'), 0, { terminationGracePeriodSeconds: 30 }))
-        yield* startedPid(first.runtime, 'deleted')
-        yield* waitForPod(store, 'deleted', 'Running', isRunning)
-        yield* first.stop
+        const { state, store } = yield* startedThenStopped((dir) => waitingPod('deleted', join(dir, 'go'), 0, { terminationGracePeriodSeconds: 30 }))
         yield* store.deletePod(key('deleted'))
 
         const versions = yield* Ref.make<ReadonlyArray<Pod>>([])
@@ -251,13 +236,7 @@ describe('ProcessRuntime with a state directory, across restarts of the runtime'
     'adopted pods hold their slots: with maxConcurrentPods 1 a new pod waits until the adopted one has ended',
     () =>
       Effect.gen(function* () {
-        const dir = yield* scratch
-        const state = join(dir, 'state')
-        const store = yield* MemoryStore.make
-        const first = yield* startRuntime(store, { stateDirectory: state, maxConcurrentPods: 1 })
-        yield* store.createPod(waitingPod('older', join(dir, 'go-older'), 0))
-        yield* startedPid(first.runtime, 'older')
-        yield* first.stop
+        const { dir, state, store } = yield* startedThenStopped((dir) => waitingPod('older', join(dir, 'go-older'), 0), { maxConcurrentPods: 1 })
 
         const second = yield* startRuntime(store, { stateDirectory: state, maxConcurrentPods: 1 })
         yield* store.createPod(waitingPod('newer', join(dir, 'go-newer'), 0))

@@ -19,7 +19,12 @@
  * - No shell and no image: `image` is only recorded (`image: perl` with `command: [perl, …]`
  *   runs the host's `perl`). The environment is the container's `env` (values and
  *   `fieldRef`s), `HOSTNAME` and `PATH` (see `env.ts`); `$(NAME)` sees only spec variables.
- * - Init containers run first, one by one; then the app containers together.
+ * - Init containers run first, one by one; then the app containers together. At most
+ *   `maxConcurrentContainerStarts` containers (of all pods) are being started at once.
+ * - The pod's status is written whole, as the kubelet writes it, but at most one write per pod is
+ *   in flight: changes made meanwhile (or within `statusBatchMs`, or while a batch of its
+ *   containers is being started) go into the next write, so a wide pod costs the store in
+ *   proportion to its size, not to its size squared. The final status is always written.
  * - stdout and stderr are kept together as the container's log, across restarts; `logs` shows
  *   the last 10 MiB by default. Logs live as long as the pod does in the store.
  * - `restartPolicy`: `OnFailure` restarts a failed container in place after 10 s, 20 s, 40 s…
@@ -38,7 +43,7 @@
 import * as fs from 'node:fs'
 import { availableParallelism, hostname, tmpdir } from 'node:os'
 import * as path from 'node:path'
-import { Clock, Deferred, Duration, Effect, FiberMap, Layer, Queue, SynchronizedRef } from 'effect'
+import { Clock, Deferred, Duration, Effect, FiberMap, Layer, Queue } from 'effect'
 import { NotFound } from '../../ports/errors.js'
 import { JobStore, type JobStoreService, type ObjectKey } from '../../ports/JobStore.js'
 import { PodRuntime, type PodRuntimeService } from '../../ports/PodRuntime.js'
@@ -67,6 +72,7 @@ import {
   type ContainerKind,
 } from '../kubelet/podStatus.js'
 import { deletePodNow, writePodStatus } from '../kubelet/podWrites.js'
+import * as StatusManager from '../kubelet/statusManager.js'
 import { resolveContainer } from './env.js'
 import {
   abandon,
@@ -93,6 +99,17 @@ import { adoptRun, describeStartError, startRun, type RunEnd, type RunHandle, ty
 export interface ProcessRuntimeOptions {
   /** Pods running at once; the others stay `Pending` and unbound until a slot frees. Default: 4 × CPU count. */
   readonly maxConcurrentPods?: number
+  /**
+   * Containers being started at once, across all pods: a start lasts from preparing the run until
+   * its supervisor has claimed it (a process is being launched); the other starts wait their
+   * turn. Running containers do not count. Default: 2 × CPU count.
+   */
+  readonly maxConcurrentContainerStarts?: number
+  /**
+   * How long a pod's status write waits for more changes to go with it; at most one write per pod
+   * is in flight, and changes made meanwhile go into the next. Default: 100 ms.
+   */
+  readonly statusBatchMs?: number
   /** The node name written to `spec.nodeName`. Default: this host's name. */
   readonly nodeName?: string
   /** The first back-off before restarting a failed container (`OnFailure`); it doubles per restart. Default: 10 s, as the kubelet. */
@@ -118,6 +135,9 @@ export interface ProcessRuntimeOptions {
 
 /** Pods running at once when not told: four per CPU. */
 export const defaultMaxConcurrentPods = (): number => 4 * availableParallelism()
+
+/** Containers being started at once when not told: two per CPU (a start is mostly a process launch, CPU-bound). */
+export const defaultMaxConcurrentContainerStarts = (): number => 2 * availableParallelism()
 
 /** The kubelet's container back-off: 10 s doubling to 5 minutes. */
 export const DEFAULT_RESTART_BACKOFF_BASE_MS = 10_000
@@ -145,6 +165,8 @@ interface OwnedPod {
 interface Settings {
   readonly nodeName: string
   readonly maxConcurrentPods: number
+  readonly maxConcurrentContainerStarts: number
+  readonly statusBatchMs: number
   readonly backoffBaseMs: number
   readonly backoffMaxMs: number
   readonly logLimit: number
@@ -157,6 +179,8 @@ interface Settings {
 interface Host {
   readonly root: string
   readonly supervisor: SupervisorSettings
+  /** One permit per container start in progress, shared by every pod (`maxConcurrentContainerStarts`). */
+  readonly startPermits: Effect.Semaphore
   /** Whether closing a run's scope kills it: always without a state directory, else unless the runtime is stopping. */
   readonly stopWithScope: () => boolean
 }
@@ -165,6 +189,8 @@ function settingsOf(options: ProcessRuntimeOptions | undefined): Settings {
   return {
     nodeName: options?.nodeName ?? hostname().toLowerCase(),
     maxConcurrentPods: Math.max(1, options?.maxConcurrentPods ?? defaultMaxConcurrentPods()),
+    maxConcurrentContainerStarts: Math.max(1, options?.maxConcurrentContainerStarts ?? defaultMaxConcurrentContainerStarts()),
+    statusBatchMs: options?.statusBatchMs ?? StatusManager.DEFAULT_STATUS_BATCH_MS,
     backoffBaseMs: options?.restartBackoffBaseMs ?? DEFAULT_RESTART_BACKOFF_BASE_MS,
     backoffMaxMs: options?.restartBackoffMaxMs ?? DEFAULT_RESTART_BACKOFF_MAX_MS,
     logLimit: options?.maxLogBytesPerContainer ?? DEFAULT_LOG_LIMIT_BYTES,
@@ -257,6 +283,8 @@ type Outcome =
       readonly finishedAtMs: number
     }
   | { readonly _tag: 'Lost' }
+  /** The pod was deleted (or lost) while the run waited for its turn to start: it never started. */
+  | { readonly _tag: 'NotStarted' }
 
 function outcomeOf(end: RunEnd, spec: Pick<RunSpec, 'argv' | 'cwd'> | undefined): Outcome {
   if (end._tag === 'Lost') return end
@@ -272,22 +300,19 @@ function runPod(store: JobStoreService, settings: Settings, host: Host, owned: O
     const policy: RestartPolicy = restartPolicyOf(pod)
     const terminating = yield* Deferred.make<void>()
     const first = owned.resumed && pod.status?.containerStatuses !== undefined ? pod.status : initialStatus(pod, yield* now)
-    const status = yield* SynchronizedRef.make<PodStatus>(first)
+    // Written at once, then at most one write in flight with later changes merged (statusManager.ts).
+    const statuses = yield* StatusManager.make(first, (next) =>
+      writePodStatus(store, owned.key, withForeignConditions(next, owned.latest)).pipe(
+        Effect.catchTag('Invalid', (error) => Effect.logWarning(`process runtime: ${error.message}`)),
+        Effect.catchTag('NotFound', () => Effect.void), // gone from the store: the watch drops the pod
+        Effect.asVoid,
+      ),
+      { batchMs: settings.statusBatchMs },
+    )
 
-    /** Applies a change to the status and writes it; a pod gone from the store is dropped by the watch. */
+    /** Applies a change to the pod's status; its write follows. */
     const update = (change: (status: PodStatus, now: string) => PodStatus): Effect.Effect<void> =>
-      SynchronizedRef.updateEffect(status, (current) =>
-        Effect.gen(function* () {
-          const next = change(current, yield* now)
-          yield* writePodStatus(store, owned.key, withForeignConditions(next, owned.latest)).pipe(
-            Effect.catchTag('Invalid', (error) => Effect.logWarning(`process runtime: ${error.message}`)),
-            Effect.catchTag('NotFound', () => Effect.void),
-          )
-          return next
-        }),
-      )
-
-    yield* update((s) => s)
+      Effect.flatMap(now, (t) => statuses.update((current) => change(current, t)))
 
     // Deletion: SIGTERM now, SIGKILL after the grace period, no more starts or restarts.
     yield* Effect.forkScoped(
@@ -333,10 +358,16 @@ function runPod(store: JobStoreService, settings: Settings, host: Host, owned: O
           restartCount,
         }
         const run = runRef(host.root, owned.uid, kind, container.name, seq)
+        // The permit covers the launch only: it is given back once the run is claimed (or ended).
+        // A pod deleted (or lost) while its start waited for a permit starts nothing more.
+        const launched = host.startPermits.withPermits(1)(
+          Effect.suspend(() => (owned.terminating || owned.lost ? Effect.succeed(undefined) : startRun(host.supervisor, run, spec, host.stopWithScope))),
+        )
         return yield* Effect.scoped(
-          Effect.flatMap(startRun(host.supervisor, run, spec, host.stopWithScope), (started) =>
-            'ended' in started ? follow(kind, container.name, restartCount, spec)(started) : Effect.succeed(outcomeOf(started, spec)),
-          ),
+          Effect.flatMap(statuses.holdWhile(launched), (started): Effect.Effect<Outcome> => {
+            if (started === undefined) return Effect.succeed({ _tag: 'NotStarted' })
+            return 'ended' in started ? follow(kind, container.name, restartCount, spec)(started) : Effect.succeed(outcomeOf(started, spec))
+          }),
         )
       })
 
@@ -384,6 +415,7 @@ function runPod(store: JobStoreService, settings: Settings, host: Host, owned: O
             outcome = yield* newRun(kind, container, seq, restartCount)
             seq += 1
           }
+          if (outcome._tag === 'NotStarted') return false
           if (outcome._tag === 'Lost') {
             // Its fate is unknown: the whole pod is reported lost, its other containers stopped.
             owned.lost = true
@@ -444,6 +476,8 @@ function runPod(store: JobStoreService, settings: Settings, host: Host, owned: O
     } else if (owned.terminating) {
       yield* update((s, t) => terminateRemaining(s, t, () => ({ exitCode: SIGKILL_EXIT_CODE, reason: 'Error' })))
     }
+    // The final status is in the store before the pod counts as done (and before its final delete).
+    yield* statuses.flush
   }).pipe(Effect.scoped)
 }
 
@@ -497,6 +531,7 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
       const host: Host = {
         root: stateRoot,
         supervisor: { program, attached: !persistent },
+        startPermits: yield* Effect.makeSemaphore(settings.maxConcurrentContainerStarts),
         stopWithScope: () => !persistent || !stopping,
       }
 

@@ -49,6 +49,7 @@ describe('bad input', () => {
     [['get', 'jobs', '-l', 'a in (', '--store', 'memory'], 2, `error: unable to parse label selector "a in (": found end of string, expected: ',' or ')' (see 'jobctl get --help')`],
     [['get', 'jobs', '--store', 'file:'], 2, "error: --store file:DIR needs a directory (see 'jobctl get --help')"],
     [['controller', '--store', 'memory', '--metrics-port', 'http'], 2, `error: invalid argument "http" for "--metrics-port" flag (see 'jobctl controller --help')`],
+    [['controller', '--store', 'memory', '--max-container-starts', '0'], 2, `error: invalid argument "0" for "--max-container-starts" flag (see 'jobctl controller --help')`],
   ])('jobctl %j exits %i with one line', async (args, code, line) => {
     expect(await jobctl(args)).toEqual({ code, stdout: '', stderr: `${line}\n` })
   })

@@ -23,6 +23,8 @@ export interface EngineOptions {
   readonly workers?: number
   /** Pods running at once on this host. */
   readonly maxConcurrentPods?: number
+  /** Containers being launched at once on this host (`ProcessRuntime`'s `maxConcurrentContainerStarts`). */
+  readonly maxConcurrentContainerStarts?: number
   readonly registry?: Registry
   /** The `spec.managedBy` value the controller answers to (default: the built-in controller's). */
   readonly controllerName?: string
@@ -50,6 +52,7 @@ export function startEngine(options: EngineOptions): Effect.Effect<Engine, never
     })
     const runtime = yield* ProcessRuntime.make({
       ...(options.maxConcurrentPods !== undefined ? { maxConcurrentPods: options.maxConcurrentPods } : {}),
+      ...(options.maxConcurrentContainerStarts !== undefined ? { maxConcurrentContainerStarts: options.maxConcurrentContainerStarts } : {}),
       ...(options.podStateDirectory !== undefined ? { stateDirectory: options.podStateDirectory } : {}),
     })
     yield* runtime.start

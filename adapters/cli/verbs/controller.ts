@@ -84,6 +84,8 @@ interface KubernetesRun {
   readonly eventBatchMs: number
   readonly workers?: number
   readonly maxPods?: number
+  /** Containers being launched at once with `--run-pods`. */
+  readonly maxContainerStarts?: number
   readonly metrics: { readonly host: string; readonly port: number } | undefined
   /** Also be a node: run the pods of our Jobs here (`--run-pods`). */
   readonly node: LocalNodeRun | undefined
@@ -146,6 +148,7 @@ function startOnKubernetes(store: KubeStoreSpec, run: KubernetesRun, registry: R
       nodeName: node.name ?? LocalNode.defaultLocalNodeName(),
       takesPod: podsOfJobsManagedBy(jobStore, run.controllerName),
       ...(run.maxPods !== undefined ? { maxConcurrentPods: run.maxPods } : {}),
+      ...(run.maxContainerStarts !== undefined ? { maxConcurrentContainerStarts: run.maxContainerStarts } : {}),
     })
     const registered = yield* LocalNode.start(kubeConfigOf(store), runtime, {
       maxPods: run.maxPods ?? ProcessRuntime.defaultMaxConcurrentPods(),
@@ -281,6 +284,12 @@ export const controller: Command = {
     { name: 'metrics-address', kind: 'string', placeholder: 'HOST', help: 'The address metrics listen on', defaultValue: '127.0.0.1' },
     { name: 'workers', kind: 'string', placeholder: 'N', help: 'Jobs synced in parallel', defaultValue: '5' },
     { name: 'max-pods', kind: 'string', placeholder: 'N', help: 'Pods running at once on this machine (default: 4 per CPU)' },
+    {
+      name: 'max-container-starts',
+      kind: 'string',
+      placeholder: 'N',
+      help: 'Containers being launched at once on this machine, across pods; running ones do not count (default: 2 per CPU)',
+    },
     { name: 'event-batch', kind: 'string', placeholder: 'MS', help: 'Milliseconds that merge pod events into one sync', defaultValue: '1000' },
     {
       name: 'controller-name',
@@ -335,6 +344,7 @@ export const controller: Command = {
       const metricsPort = yield* integerFlag(stringFlag(context.args, 'metrics-port'), 'metrics-port', 0)
       const workers = yield* integerFlag(stringFlag(context.args, 'workers'), 'workers', 1)
       const maxPods = yield* integerFlag(stringFlag(context.args, 'max-pods'), 'max-pods', 1)
+      const maxContainerStarts = yield* integerFlag(stringFlag(context.args, 'max-container-starts'), 'max-container-starts', 1)
       const eventBatchMs = (yield* integerFlag(stringFlag(context.args, 'event-batch'), 'event-batch', 0)) ?? 1000
       const host = stringFlag(context.args, 'metrics-address') ?? '127.0.0.1'
       if (context.store._tag === 'Kube') {
@@ -353,6 +363,7 @@ export const controller: Command = {
           eventBatchMs,
           ...(workers !== undefined ? { workers } : {}),
           ...(maxPods !== undefined ? { maxPods } : {}),
+          ...(maxContainerStarts !== undefined ? { maxContainerStarts } : {}),
           metrics: metricsPort === undefined ? undefined : { host, port: metricsPort },
           node,
           leaderElection: booleanFlag(context.args, 'leader-elect')
@@ -372,6 +383,7 @@ export const controller: Command = {
             ...(controllerName !== undefined ? { controllerName } : {}),
             ...(workers !== undefined ? { workers } : {}),
             ...(maxPods !== undefined ? { maxConcurrentPods: maxPods } : {}),
+            ...(maxContainerStarts !== undefined ? { maxConcurrentContainerStarts: maxContainerStarts } : {}),
             // On a file store containers outlive this process; the next controller takes them over.
             ...(store._tag === 'File' ? { podStateDirectory: podStateRoot(store.dir) } : {}),
           })

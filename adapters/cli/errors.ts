@@ -108,6 +108,11 @@ function renderApiError(error: ApiError): { readonly line: string; readonly exit
       // A body the server cannot decode is a 400 (`Job in version "v1" cannot be handled as a Job: ...`).
       return { line: `Error from server (BadRequest): ${sourcePrefix(error)}${oneLine(e.reason)}`, exitCode: ExitCode.Failed }
     }
+    case 'TooLarge': {
+      // kubectl: a 413 carries its reason; etcd's refusal comes back as a bare server error.
+      const label = e.reason.startsWith('Request entity too large') ? ' (RequestEntityTooLarge)' : ''
+      return { line: `Error from server${label}: ${sourcePrefix(error)}${oneLine(e.reason)}`, exitCode: ExitCode.Failed }
+    }
     case 'StoreUnavailable':
       return { line: `error: the store is unavailable: ${oneLine(e.reason)}`, exitCode: ExitCode.StoreUnavailable }
     case 'NotFound':

@@ -4,11 +4,9 @@
  * are the API server's and etcd's; the others are far beyond what any Job needs.
  */
 
-/** The API server refuses a request body larger than this (`MaxRequestBodyBytes`, 3 MiB): `Request entity too large: limit is 3145728`. */
-export const MAX_REQUEST_BYTES = 3 * 1024 * 1024
-
-/** etcd refuses to store an object larger than this (`--max-request-bytes`, 1.5 MiB): `etcdserver: request is too large`. */
-export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024
+/** The API server's request limit (3 MiB) and etcd's object limit (1.5 MiB), as every store enforces them. */
+export { MAX_OBJECT_BYTES, MAX_REQUEST_BYTES } from '../stores/store-kit/sizeLimits.js'
+import { MAX_REQUEST_BYTES } from '../stores/store-kit/sizeLimits.js'
 
 /** The largest file (or stdin) read: a few documents of the largest size a request may have. */
 export const MAX_FILE_BYTES = 16 * MAX_REQUEST_BYTES

@@ -1,7 +1,7 @@
 import { Context } from 'effect'
 import type { Effect, Stream } from 'effect'
 import type { Job, JobStatus, LabelSelector, OwnerReference, Pod, PodStatus, Time } from '../../core/model/types.js'
-import type { AlreadyExists, Conflict, Gone, Invalid, NotFound, StoreUnavailable } from './errors.js'
+import type { AlreadyExists, Conflict, Gone, Invalid, NotFound, StoreUnavailable, TooLarge } from './errors.js'
 
 /** Names one namespaced object. */
 export interface ObjectKey {
@@ -81,7 +81,7 @@ export interface StoredEvent {
 export type NewEvent = Omit<StoredEvent, 'firstTimestamp' | 'lastTimestamp' | 'count'>
 
 type ReadError = StoreUnavailable
-type WriteError = Conflict | Invalid | StoreUnavailable
+type WriteError = Conflict | Invalid | TooLarge | StoreUnavailable
 
 /**
  * The API server's side of Jobs, Pods and Events: what every backend (memory, file,

@@ -54,6 +54,22 @@ export class Invalid extends Data.TaggedError('Invalid')<{
   }
 }
 
+/**
+ * The write is larger than the store takes: a request body over the API server's limit (HTTP
+ * 413 `RequestEntityTooLarge`, "Request entity too large: limit is 3145728") or an object over
+ * etcd's ("etcdserver: request is too large"). `reason` is that message. Retrying cannot help.
+ */
+export class TooLarge extends Data.TaggedError('TooLarge')<{
+  readonly kind: ResourceKind
+  readonly namespace: string
+  readonly name: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return this.reason
+  }
+}
+
 /** A watch asked for a resourceVersion the store no longer remembers (HTTP 410 Gone): relist. */
 export class Gone extends Data.TaggedError('Gone')<{ readonly resourceVersion: string }> {
   override get message(): string {
@@ -71,7 +87,7 @@ export class StoreUnavailable extends Data.TaggedError('StoreUnavailable')<{
 }
 
 /** Every failure a `JobStore` operation can report. */
-export type StoreError = NotFound | AlreadyExists | Conflict | Invalid | Gone | StoreUnavailable
+export type StoreError = NotFound | AlreadyExists | Conflict | Invalid | TooLarge | Gone | StoreUnavailable
 
 function kindPlural(kind: ResourceKind): string {
   switch (kind) {

@@ -4,7 +4,7 @@
  */
 import { Effect, Schedule } from 'effect'
 import { retryAfter, retryAfterFailure } from '../../shell/effects/retry.js'
-import type { Conflict, Invalid, NotFound, StoreUnavailable } from '../../ports/errors.js'
+import type { Conflict, Invalid, NotFound, StoreUnavailable, TooLarge } from '../../ports/errors.js'
 import type { JobStoreService, ObjectKey } from '../../ports/JobStore.js'
 import type { Pod, PodStatus } from '../../../core/model/types.js'
 
@@ -24,7 +24,7 @@ export function writePodStatus(
   store: JobStoreService,
   key: ObjectKey,
   status: PodStatus,
-): Effect.Effect<Pod, NotFound | Invalid> {
+): Effect.Effect<Pod, NotFound | Invalid | TooLarge> {
   const attempt = store.updatePodStatus(key, status)
   const warn = (error: Conflict | StoreUnavailable) =>
     Effect.logWarning(`pod runtime: writing the status of pod ${key.namespace}/${key.name} failed, retrying: ${error.message}`)

@@ -303,7 +303,10 @@ function runPod(store: JobStoreService, settings: Settings, host: Host, owned: O
     // Written at once, then at most one write in flight with later changes merged (statusManager.ts).
     const statuses = yield* StatusManager.make(first, (next) =>
       writePodStatus(store, owned.key, withForeignConditions(next, owned.latest)).pipe(
-        Effect.catchTag('Invalid', (error) => Effect.logWarning(`process runtime: ${error.message}`)),
+        Effect.catchTags({
+          Invalid: (error) => Effect.logWarning(`process runtime: ${error.message}`),
+          TooLarge: (error) => Effect.logWarning(`process runtime: the status of pod ${keyString(owned.key)} was refused: ${error.message}`),
+        }),
         Effect.catchTag('NotFound', () => Effect.void), // gone from the store: the watch drops the pod
         Effect.asVoid,
       ),

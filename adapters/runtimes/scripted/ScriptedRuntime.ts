@@ -9,7 +9,7 @@
  * milliseconds under `TestClock`); the `ScriptedRuntime` controls drive it by hand.
  */
 import { Context, Data, Deferred, Duration, Effect, Either, Exit, Fiber, FiberId, FiberMap, Layer } from 'effect'
-import { NotFound, type Invalid } from '../../ports/errors.js'
+import { NotFound, type Invalid, type TooLarge } from '../../ports/errors.js'
 import { JobStore, type JobStoreService, type ObjectKey } from '../../ports/JobStore.js'
 import { PodRuntime, type PodRuntimeService } from '../../ports/PodRuntime.js'
 import type { ConditionStatus, ContainerStateTerminated, ContainerStatus, Pod, PodCondition, PodStatus } from '../../../core/model/types.js'
@@ -126,7 +126,7 @@ export class InvalidTransition extends Data.TaggedError('InvalidTransition')<{
 }
 
 /** What a control can fail with: the runtime does not run that pod, the step does not apply, or the store refused. */
-export type ScriptedRuntimeError = NotFound | InvalidTransition | Invalid
+export type ScriptedRuntimeError = NotFound | InvalidTransition | Invalid | TooLarge
 
 /** The scenario's hands on the scripted runtime. Pods are the ones this runtime bound. */
 export interface ScriptedRuntimeService {

@@ -51,7 +51,7 @@ import type { Scope } from 'effect'
 import type { Job, Pod } from '../../../core/model/types.js'
 import { AlreadyExists, NotFound, StoreUnavailable } from '../../ports/errors.js'
 import type { Gone } from '../../ports/errors.js'
-import type { ResourceKind } from '../../ports/errors.js'
+import type { ResourceKind, TooLarge } from '../../ports/errors.js'
 import { JobStore } from '../../ports/JobStore.js'
 import type { JobStoreService, ListOptions, ListResult, NewEvent, ObjectKey } from '../../ports/JobStore.js'
 import { EventLog } from '../store-kit/eventLog.js'
@@ -59,6 +59,7 @@ import * as JobWrites from '../store-kit/jobWrites.js'
 import { GENERATED_NAME_ATTEMPTS, generateName, prefixToGenerate } from '../store-kit/names.js'
 import type { Write } from '../store-kit/objectMeta.js'
 import { keyOf, manifestNames, put } from '../store-kit/objectMeta.js'
+import { objectTooLarge, refusingLargeRequests, requestTarget, writeTooLarge } from '../store-kit/sizeLimits.js'
 import { ObjectTable } from '../store-kit/objectTable.js'
 import * as PodWrites from '../store-kit/podWrites.js'
 import { frozenCopy } from '../store-kit/snapshot.js'
@@ -544,14 +545,16 @@ class Engine {
       kind: KindName,
       key: ObjectKey,
       decide: (stored: A, nowMs: number) => Either.Either<Write<A>, E>,
-    ): Effect.Effect<A, NotFound | E | StoreUnavailable> =>
+    ): Effect.Effect<A, NotFound | E | TooLarge | StoreUnavailable> =>
       Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
-        this.submit<A, NotFound | E>((view): Decision => {
+        this.submit<A, NotFound | E | TooLarge>((view): Decision => {
           const stored = view.get(kind, key.namespace, key.name) as A | undefined
           if (stored === undefined) return { _tag: 'Fail', error: notFound(kind, key) }
           const decided = decide(stored, nowMs)
           if (Either.isLeft(decided)) return { _tag: 'Fail', error: decided.left }
           const write = decided.right
+          const tooLarge = writeTooLarge(kind, write)
+          if (tooLarge !== undefined) return { _tag: 'Fail', error: tooLarge }
           return write._tag === 'Unchanged' ? { _tag: 'Done', value: write.object } : { _tag: 'Object', kind, write }
         }),
       )
@@ -567,14 +570,16 @@ class Engine {
       kind: KindName,
       prefix: string | undefined,
       create: (generatedName: string | undefined, nowMs: number) => Either.Either<A, E>,
-    ): Effect.Effect<A, AlreadyExists | E | StoreUnavailable> => {
+    ): Effect.Effect<A, AlreadyExists | E | TooLarge | StoreUnavailable> => {
       const attempt = Effect.gen(this, function* () {
         const generatedName = prefix === undefined ? undefined : yield* generateName(prefix)
         const nowMs = yield* Clock.currentTimeMillis
-        return yield* this.submit<A, AlreadyExists | E>((view): Decision => {
+        return yield* this.submit<A, AlreadyExists | E | TooLarge>((view): Decision => {
           const created = create(generatedName, nowMs)
           if (Either.isLeft(created)) return { _tag: 'Fail', error: created.left }
           const object = created.right
+          const tooLarge = objectTooLarge(kind, object)
+          if (tooLarge !== undefined) return { _tag: 'Fail', error: tooLarge }
           const namespace = object.metadata.namespace ?? ''
           const name = object.metadata.name ?? ''
           if (view.get(kind, namespace, name) !== undefined) return { _tag: 'Fail', error: new AlreadyExists({ kind, namespace, name }) }
@@ -584,7 +589,7 @@ class Engine {
       if (prefix === undefined) return attempt
       return Effect.retry(attempt, {
         times: GENERATED_NAME_ATTEMPTS - 1,
-        while: (error: AlreadyExists | E | StoreUnavailable) => error instanceof AlreadyExists,
+        while: (error: AlreadyExists | E | TooLarge | StoreUnavailable) => error instanceof AlreadyExists,
       })
     }
 
@@ -598,10 +603,15 @@ class Engine {
       getJob: (key) => get<Job>('Job', key),
       listJobs: (options) => list<Job>('Job', options),
       createJob: (manifest) =>
-        insert('Job', prefixToGenerate(manifestNames(manifest)), (name, nowMs) => JobWrites.createJob(manifest, { name, uid: randomUUID(), nowMs })),
-      updateJob: (job) => modifyJob(keyOf(job.metadata), (stored) => JobWrites.updateJob(stored, job)),
+        refusingLargeRequests(
+          requestTarget('Job', manifest),
+          manifest,
+          insert('Job', prefixToGenerate(manifestNames(manifest)), (name, nowMs) => JobWrites.createJob(manifest, { name, uid: randomUUID(), nowMs })),
+        ),
+      updateJob: (job) =>
+        refusingLargeRequests(requestTarget('Job', job), job, modifyJob(keyOf(job.metadata), (stored) => JobWrites.updateJob(stored, job))),
       updateJobStatus: (key, status, resourceVersion) =>
-        modifyJob(key, (stored) => JobWrites.updateJobStatus(stored, status, resourceVersion)),
+        refusingLargeRequests(requestTarget('Job', status, key), status, modifyJob(key, (stored) => JobWrites.updateJobStatus(stored, status, resourceVersion))),
       removeJobFinalizer: (key, finalizer) =>
         Effect.asVoid(modifyJob(key, (stored) => Either.right(JobWrites.removeJobFinalizer(stored, finalizer)))),
       deleteJob: (key, options) => Effect.asVoid(modifyJob(key, (stored, nowMs) => JobWrites.deleteJob(stored, options, nowMs))),
@@ -610,11 +620,15 @@ class Engine {
       getPod: (key) => get<Pod>('Pod', key),
       listPods: (options) => list<Pod>('Pod', options),
       createPod: (pod) =>
-        insert('Pod', prefixToGenerate(pod.metadata), (name, nowMs) => PodWrites.createPod(pod, { name: name ?? pod.metadata.name, uid: randomUUID(), nowMs })),
+        refusingLargeRequests(
+          requestTarget('Pod', pod),
+          pod,
+          insert('Pod', prefixToGenerate(pod.metadata), (name, nowMs) => PodWrites.createPod(pod, { name: name ?? pod.metadata.name, uid: randomUUID(), nowMs })),
+        ),
       patchPodMetadata: (key, patch) => modifyPod(key, (stored) => PodWrites.patchPodMetadata(stored, patch)),
       bindPod: (key, nodeName) => modifyPod(key, (stored, nowMs) => PodWrites.bindPod(stored, nodeName, nowMs)),
       updatePodStatus: (key, status, resourceVersion) =>
-        modifyPod(key, (stored) => PodWrites.updatePodStatus(stored, status, resourceVersion)),
+        refusingLargeRequests(requestTarget('Pod', status, key), status, modifyPod(key, (stored) => PodWrites.updatePodStatus(stored, status, resourceVersion))),
       deletePod: (key, options) => Effect.asVoid(modifyPod(key, (stored, nowMs) => PodWrites.deletePod(stored, options, nowMs))),
       watchPods: (options) => watching(this.podHub.watch(options, refreshEffect)),
 

@@ -111,7 +111,7 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStore
     const remove = (resource: Resource<unknown>, key: ObjectKey, body: Record<string, unknown>) =>
       call(resource, key, { method: 'DELETE', path: resource.objectPath(key), body: { apiVersion: 'v1', kind: 'DeleteOptions', ...body } }, [200, 202]).pipe(
         Effect.asVoid,
-        only('NotFound', 'Conflict', 'Invalid'),
+        only('NotFound', 'Conflict', 'Invalid', 'TooLarge'),
       )
 
     const deleteBody = (options: DeleteOptions | undefined, extra: Record<string, unknown>): Record<string, unknown> => ({
@@ -133,7 +133,7 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStore
             path: jobs.collectionPath(namespace),
             query: { ...writeQuery, fieldValidation: 'Strict' },
             body: isRecord(manifest) ? jobForCreate(body, namespace) : manifest,
-          }).pipe(only('AlreadyExists', 'Conflict', 'Invalid'))
+          }).pipe(only('AlreadyExists', 'Conflict', 'Invalid', 'TooLarge'))
         }),
       updateJob: (job) => {
         const key = keyOf(job.metadata)
@@ -142,7 +142,7 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStore
           path: jobs.objectPath(key),
           query: { ...writeQuery, fieldValidation: 'Strict' },
           body: job,
-        }).pipe(only('NotFound', 'Conflict', 'Invalid'))
+        }).pipe(only('NotFound', 'Conflict', 'Invalid', 'TooLarge'))
       },
       updateJobStatus: (key, status: JobStatus, resourceVersion) =>
         write(jobs, key, {
@@ -151,11 +151,11 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStore
           query: writeQuery,
           body: jobStatusPatch(status, resourceVersion),
           contentType: JSON_PATCH,
-        }).pipe(only('NotFound', 'Conflict', 'Invalid')),
+        }).pipe(only('NotFound', 'Conflict', 'Invalid', 'TooLarge')),
       removeJobFinalizer: (key, finalizer) =>
         call(jobs, key, { method: 'PATCH', path: jobs.objectPath(key), query: writeQuery, body: removeFinalizerPatch(finalizer), contentType: STRATEGIC_MERGE }).pipe(
           Effect.asVoid,
-          only('NotFound', 'Conflict', 'Invalid'),
+          only('NotFound', 'Conflict', 'Invalid', 'TooLarge'),
         ),
       deleteJob: (key, options) =>
         // Explicit: a DELETE without a policy orphans a batch/v1 Job's pods, the port's default too (R167).
@@ -173,7 +173,7 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStore
             path: pods.collectionPath(namespace),
             query: writeQuery,
             body: podForCreate(pod, namespace),
-          }).pipe(only('AlreadyExists', 'Conflict', 'Invalid'))
+          }).pipe(only('AlreadyExists', 'Conflict', 'Invalid', 'TooLarge'))
         }),
       patchPodMetadata: (key, patch) =>
         Effect.flatMap(
@@ -183,7 +183,7 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStore
             if (patch.expectUid !== undefined && isUidMismatch(response)) return Effect.fail(uidPreconditionFailed('Pod', key, patch.expectUid))
             return Effect.fail(toStoreError('Pod', key, response))
           },
-        ).pipe(only('NotFound', 'Conflict', 'Invalid')),
+        ).pipe(only('NotFound', 'Conflict', 'Invalid', 'TooLarge')),
       bindPod: (key, nodeName) =>
         call(pods, key, {
           method: 'POST',
@@ -192,7 +192,7 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStore
           body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: key.name, namespace: key.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } },
         }).pipe(
           Effect.zipRight(get(pods, key)),
-          only('NotFound', 'Conflict', 'Invalid'),
+          only('NotFound', 'Conflict', 'Invalid', 'TooLarge'),
         ),
       updatePodStatus: (key, status: PodStatus, resourceVersion) =>
         write(pods, key, {
@@ -201,7 +201,7 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStore
           query: writeQuery,
           body: podStatusPatch(status, resourceVersion),
           contentType: MERGE,
-        }).pipe(only('NotFound', 'Conflict', 'Invalid')),
+        }).pipe(only('NotFound', 'Conflict', 'Invalid', 'TooLarge')),
       deletePod: (key, options) =>
         remove(pods, key, deleteBody(options, options?.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {})),
       watchPods: (options) => watchResource(kc, transport, pods, scoped(options), watchSettings),

@@ -21,6 +21,15 @@ describe('toStoreError', () => {
     expect(missing._tag === 'Invalid' && missing.errors.map(renderFieldError)).toEqual(['metadata.namespace: Invalid value: "ns": namespace not found'])
   })
 
+  it("413 (a body over the API server's 3 MiB) and etcd's 'request is too large' (a 500) are TooLarge, not a store outage to wait out", () => {
+    expect(toStoreError('Job', key, status(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'))).toMatchObject({
+      _tag: 'TooLarge',
+      reason: 'Request entity too large: limit is 3145728',
+    })
+    expect(toStoreError('Job', key, status(500, '', 'etcdserver: request is too large'))).toMatchObject({ _tag: 'TooLarge', reason: 'etcdserver: request is too large' })
+    expect(toStoreError('Job', key, status(500, 'InternalError', 'etcdserver: leader changed'))).toMatchObject({ _tag: 'StoreUnavailable' })
+  })
+
   it('409 AlreadyExists and Conflict, with the detail after the object name', () => {
     expect(toStoreError('Job', key, status(409, 'AlreadyExists', 'jobs.batch "pi" already exists', { name: 'pi' }))).toMatchObject({ _tag: 'AlreadyExists' })
     const conflict = toStoreError(

@@ -7,7 +7,8 @@ import type { FieldError } from '../../../core/model/fieldErrors.js'
 import { duplicate, forbidden, invalid, invalidOmitValue, notSupported, renderFieldError, required, tooLong, tooMany, unknownField } from '../../../core/model/fieldErrors.js'
 import type { Json } from '../../../core/model/types.js'
 import type { ResourceKind, StoreError } from '../../ports/errors.js'
-import { AlreadyExists, Conflict, Gone, Invalid, NotFound, StoreUnavailable } from '../../ports/errors.js'
+import { AlreadyExists, Conflict, Gone, Invalid, NotFound, StoreUnavailable, TooLarge } from '../../ports/errors.js'
+import { OBJECT_TOO_LARGE_MESSAGE } from '../store-kit/sizeLimits.js'
 import type { ObjectKey } from '../../ports/JobStore.js'
 import type { ApiResponse } from './transport.js'
 
@@ -58,7 +59,8 @@ export function isMissingNamespace(response: ApiResponse): boolean {
  * The port's error for a failed request about `key` of `kind`:
  * 404 `NotFound` (a missing namespace on a create: `Invalid` on `metadata.namespace`),
  * 409 `AlreadyExists` or `Conflict`, 400 and 422 `Invalid` (400 is the strict decoding of a
- * body: unknown fields, wrong types), 410 `Gone`, anything else (401, 403, 429, 5xx, a proxy's
+ * body: unknown fields, wrong types), 410 `Gone`, 413 and etcd's "request is too large" (a 500)
+ * `TooLarge`, anything else (401, 403, 429, 5xx, a proxy's
  * page) `StoreUnavailable` with the server's message.
  */
 export function toStoreError(kind: ResourceKind, key: ObjectKey, response: ApiResponse): StoreError {
@@ -84,7 +86,11 @@ export function toStoreError(kind: ResourceKind, key: ObjectKey, response: ApiRe
       return new Invalid({ kind, name: status?.details?.name ?? key.name, errors: fieldErrorsOf(status), reason: message })
     case 410:
       return new Gone({ resourceVersion: resourceVersionIn(message) ?? '' })
+    case 413:
+      return new TooLarge({ kind, namespace: key.namespace, name: key.name, reason: message })
     default:
+      // etcd's refusal of an object over its limit comes back as a 500 with etcd's message.
+      if (message.includes(OBJECT_TOO_LARGE_MESSAGE)) return new TooLarge({ kind, namespace: key.namespace, name: key.name, reason: OBJECT_TOO_LARGE_MESSAGE })
       return new StoreUnavailable({ reason: message })
   }
 }

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto'
 import { Effect, Either, Layer, Schedule } from 'effect'
 import type { Job, ObjectMeta, Pod } from '../../../core/model/types.js'
 import { AlreadyExists, NotFound } from '../../ports/errors.js'
-import type { ResourceKind } from '../../ports/errors.js'
+import type { ResourceKind, TooLarge } from '../../ports/errors.js'
 import { JobStore } from '../../ports/JobStore.js'
 import { withNowMs } from '../../shell/effects/clock.js'
 import { retryAfterFailure } from '../../shell/effects/retry.js'
@@ -27,6 +27,7 @@ import * as JobWrites from '../store-kit/jobWrites.js'
 import { GENERATED_NAME_ATTEMPTS, generateName, prefixToGenerate } from '../store-kit/names.js'
 import type { Write } from '../store-kit/objectMeta.js'
 import { keyOf, manifestNames, put } from '../store-kit/objectMeta.js'
+import { objectTooLarge, refusingLargeRequests, requestTarget, writeTooLarge } from '../store-kit/sizeLimits.js'
 import { ObjectTable } from '../store-kit/objectTable.js'
 import * as PodWrites from '../store-kit/podWrites.js'
 import { frozenCopyWith } from '../store-kit/snapshot.js'
@@ -95,13 +96,16 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       kind: Kind<A>,
       key: ObjectKey,
       decide: (stored: A, nowMs: number) => Either.Either<Write<A>, E>,
-    ): Effect.Effect<A, NotFound | E> =>
-      withNowMs((nowMs): Effect.Effect<A, NotFound | E> => {
+    ): Effect.Effect<A, NotFound | E | TooLarge> =>
+      withNowMs((nowMs): Effect.Effect<A, NotFound | E | TooLarge> => {
         const stored = kind.table.get(key.namespace, key.name)
         if (stored === undefined) return Effect.fail(notFound(kind.name, key))
         return Either.match(decide(stored, nowMs), {
-          onLeft: (error) => Effect.fail(error),
-          onRight: (write) => Effect.succeed(commit(kind, write)),
+          onLeft: (error): Effect.Effect<A, E | TooLarge> => Effect.fail(error),
+          onRight: (write) => {
+            const tooLarge = writeTooLarge(kind.name, write)
+            return tooLarge === undefined ? Effect.succeed(commit(kind, write)) : Effect.fail(tooLarge)
+          },
         })
       })
 
@@ -114,13 +118,15 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       kind: Kind<A>,
       prefix: string | undefined,
       create: (generatedName: string | undefined, nowMs: number) => Either.Either<A, E>,
-    ): Effect.Effect<A, AlreadyExists | E> => {
+    ): Effect.Effect<A, AlreadyExists | E | TooLarge> => {
       const name: Effect.Effect<string | undefined> = prefix === undefined ? Effect.succeed(undefined) : generateName(prefix)
       const attempt = Effect.flatMap(name, (generatedName) =>
-        withNowMs((nowMs): Effect.Effect<A, AlreadyExists | E> => {
+        withNowMs((nowMs): Effect.Effect<A, AlreadyExists | E | TooLarge> => {
           const created = create(generatedName, nowMs)
           if (Either.isLeft(created)) return Effect.fail(created.left)
           const object = created.right
+          const tooLarge = objectTooLarge(kind.name, object)
+          if (tooLarge !== undefined) return Effect.fail(tooLarge)
           const namespace = object.metadata.namespace ?? ''
           const objectName = object.metadata.name ?? ''
           if (kind.table.get(namespace, objectName) !== undefined) {
@@ -132,7 +138,7 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       if (prefix === undefined) return attempt
       return retryAfterFailure(attempt, {
         schedule: Schedule.recurs(GENERATED_NAME_ATTEMPTS - 1),
-        while: (error: AlreadyExists | E) => error instanceof AlreadyExists,
+        while: (error: AlreadyExists | E | TooLarge) => error instanceof AlreadyExists,
       })
     }
 
@@ -140,13 +146,19 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       getJob: (key) => get(jobs, key),
       listJobs: (options) => list(jobs, options),
       createJob: (manifest) =>
-        insert(jobs, prefixToGenerate(manifestNames(manifest)), (name, nowMs) =>
-          JobWrites.createJob(manifest, { name, uid: randomUUID(), nowMs }),
+        refusingLargeRequests(
+          requestTarget('Job', manifest),
+          manifest,
+          insert(jobs, prefixToGenerate(manifestNames(manifest)), (name, nowMs) => JobWrites.createJob(manifest, { name, uid: randomUUID(), nowMs })),
         ),
       updateJob: (job) =>
-        modify(jobs, keyOf(job.metadata), (stored) => JobWrites.updateJob(stored, job)),
+        refusingLargeRequests(requestTarget('Job', job), job, modify(jobs, keyOf(job.metadata), (stored) => JobWrites.updateJob(stored, job))),
       updateJobStatus: (key, status, resourceVersion) =>
-        modify(jobs, key, (stored) => JobWrites.updateJobStatus(stored, status, resourceVersion)),
+        refusingLargeRequests(
+          requestTarget('Job', status, key),
+          status,
+          modify(jobs, key, (stored) => JobWrites.updateJobStatus(stored, status, resourceVersion)),
+        ),
       removeJobFinalizer: (key, finalizer) =>
         Effect.asVoid(modify(jobs, key, (stored) => Either.right(JobWrites.removeJobFinalizer(stored, finalizer)))),
       deleteJob: (key, options) => Effect.asVoid(modify(jobs, key, (stored, nowMs) => JobWrites.deleteJob(stored, options, nowMs))),
@@ -155,13 +167,19 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       getPod: (key) => get(pods, key),
       listPods: (options) => list(pods, options),
       createPod: (pod) =>
-        insert(pods, prefixToGenerate(pod.metadata), (name, nowMs) =>
-          PodWrites.createPod(pod, { name: name ?? pod.metadata.name, uid: randomUUID(), nowMs }),
+        refusingLargeRequests(
+          requestTarget('Pod', pod),
+          pod,
+          insert(pods, prefixToGenerate(pod.metadata), (name, nowMs) => PodWrites.createPod(pod, { name: name ?? pod.metadata.name, uid: randomUUID(), nowMs })),
         ),
       patchPodMetadata: (key, patch) => modify(pods, key, (stored) => PodWrites.patchPodMetadata(stored, patch)),
       bindPod: (key, nodeName) => modify(pods, key, (stored, nowMs) => PodWrites.bindPod(stored, nodeName, nowMs)),
       updatePodStatus: (key, status, resourceVersion) =>
-        modify(pods, key, (stored) => PodWrites.updatePodStatus(stored, status, resourceVersion)),
+        refusingLargeRequests(
+          requestTarget('Pod', status, key),
+          status,
+          modify(pods, key, (stored) => PodWrites.updatePodStatus(stored, status, resourceVersion)),
+        ),
       deletePod: (key, options) => Effect.asVoid(modify(pods, key, (stored, nowMs) => PodWrites.deletePod(stored, options, nowMs))),
       watchPods: (options) => pods.hub.watch(options),
 

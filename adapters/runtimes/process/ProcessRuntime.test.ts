@@ -334,8 +334,9 @@ describe('ProcessRuntime', () => {
       const dir = mkdtempSync(join(tmpdir(), 'process-runtime-'))
       // Fails with 1 twice, then succeeds.
       const script = 'my $f = shift; my $n = (-e $f) ? do { open my $h, "<", $f; <$h> } : 0; open my $h, ">", $f; print $h $n + 1; close $h; print "attempt $n\\n"; exit($n < 2 ? 1 : 0)'
+      // A back-off well beyond the status batch (100 ms): a state shorter than that may be merged away.
       return withRuntime(
-        { restartBackoffBaseMs: 20 },
+        { restartBackoffBaseMs: 500 },
         Effect.gen(function* () {
           const history = yield* recordHistory()
           yield* create(

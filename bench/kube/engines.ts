@@ -109,8 +109,8 @@ export async function startUpstream(plane: ControlPlane, limits: ClientLimits): 
   return { name: 'upstream', username, cpuSeconds: () => processCpuSeconds(kcm.pid), stop: () => plane.stopControllerManager() }
 }
 
-/** What kube-controller-manager logs (at `--v=2`) once the job controller's informers have synced. */
-const JOB_CONTROLLER_SYNCED = /Caches are synced.*controller="job"/
+/** What kube-controller-manager logs (at `--v=2`) once the job controller, the only one it runs, has synced its informers. */
+const JOB_CONTROLLER_SYNCED = /"Starting job controller"[\s\S]*"Caches are synced"/
 
 async function waitForLogLine(path: string, line: RegExp, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs

@@ -17,7 +17,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['core/**/*.test.ts', 'adapters/**/*.test.ts', 'conformance/**/*.test.ts', 'examples/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['core/**/*.test.ts', 'adapters/**/*.test.ts', 'conformance/**/*.test.ts', 'examples/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
     exclude: upstreamRun ? configDefaults.exclude : [...configDefaults.exclude, 'conformance/upstream.test.ts'],
     // A slow, shared 2-core machine: generous timeouts; tests never assert on speed.
     testTimeout: 120_000,

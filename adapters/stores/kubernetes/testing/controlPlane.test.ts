@@ -112,7 +112,7 @@ describe('a real control plane (etcd + kube-apiserver + kube-controller-manager)
   const ns = 'jr-control-plane-test'
 
   beforeAll(async () => {
-    plane = await startControlPlane()
+    plane = await startControlPlane({ auditLog: true, users: ['audit-tester'] })
   })
 
   afterAll(async () => {
@@ -234,6 +234,37 @@ describe('a real control plane (etcd + kube-apiserver + kube-controller-manager)
 
     const rss = c.processes().map((x) => `${x.name} ${rssMiB(x.pid)} MiB`).join(', ')
     console.info(`[controlPlane.test] start ${JSON.stringify(c.timings)}; first pod ${podAfterMs} ms after KCM start; RSS ${rss}`)
+  })
+
+  it('audits each request under its user; kube-controller-manager stops, then starts again as another user with other client limits', async () => {
+    const c = p()
+    interface AuditLine {
+      verb: string; userAgent?: string; user: { username?: string }; objectRef?: { resource?: string; name?: string }
+    }
+    const audited = (): AuditLine[] => readFileSync(c.auditLogPath ?? '', 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AuditLine)
+    const token = /token: "([0-9a-f]+)"/.exec(readFileSync(c.kubeconfigOf('audit-tester'), 'utf8'))?.[1] ?? ''
+    expect(token).not.toBe(c.token)
+    const status = await new Promise<number>((resolve, reject) => {
+      request(`${c.server}/api/v1/namespaces/default`, { ca: readFileSync(c.caPath), headers: { Authorization: `Bearer ${token}` } }, (r) => {
+        r.resume()
+        resolve(r.statusCode ?? 0)
+      }).on('error', reject).end()
+    })
+    expect(status).toBe(200) // the user is in system:masters
+    await until('the audit line of that request', 30_000, async () =>
+      audited().find((a) => a.user.username === 'audit-tester' && a.verb === 'get' && a.objectRef?.resource === 'namespaces' && a.objectRef.name === 'default'))
+    expect(() => c.kubeconfigOf('nobody')).toThrow(ControlPlaneError)
+
+    await c.stopControllerManager()
+    expect(c.processes().map((x) => x.name)).toEqual(['etcd', 'kube-apiserver'])
+    await c.startControllerManager({ controllers: ['job-controller'], kubeApiQps: 20, kubeApiBurst: 30, user: 'audit-tester' })
+    const kcm = c.processes().find((x) => x.name === 'kube-controller-manager')
+    const args = readFileSync(`/proc/${kcm?.pid ?? 0}/cmdline`, 'utf8').split('\0')
+    expect(args).toEqual(expect.arrayContaining([
+      '--controllers=job-controller', '--kube-api-qps=20', '--kube-api-burst=30', `--kubeconfig=${c.kubeconfigOf('audit-tester')}`,
+    ]))
+    await until("kube-controller-manager's requests as audit-tester", 60_000, async () =>
+      audited().find((a) => a.user.username === 'audit-tester' && (a.userAgent ?? '').startsWith('kube-controller-manager/')))
   })
 
   it('a kube-apiserver that exits early rejects with one line quoting its log, and keeps the log', async () => {

@@ -9,6 +9,11 @@
  * in reverse order and removes the dir. If the test process dies without `stop()`, an exit hook
  * (normal exit) or a small watchdog process (signals, SIGKILL) ends them within ~2 s.
  *
+ * Options for benchmarks: an audit log of every request (who sent it, which verb and
+ * resource), more users each with a kubeconfig of their own (so that each client's requests
+ * can be told apart), and a kube-controller-manager that stops and starts again with other
+ * client limits.
+ *
  * Expected failures (binaries missing, a process exiting early, a time-out) reject with a
  * `ControlPlaneError`: one line, no stack.
  */
@@ -30,6 +35,18 @@ export const DEFAULT_CONTROLLERS: ReadonlyArray<string> = [
   'ttl-after-finished-controller',
 ]
 
+/** How kube-controller-manager runs. */
+export interface ControllerManagerOptions {
+  /** Its `--controllers` (default {@link ControlPlaneOptions.controllers}, else {@link DEFAULT_CONTROLLERS}). */
+  readonly controllers?: ReadonlyArray<string>
+  /** `--kube-api-qps` (default 100: many test scenarios at once). */
+  readonly kubeApiQps?: number
+  /** `--kube-api-burst` (default 200). */
+  readonly kubeApiBurst?: number
+  /** One of {@link ControlPlaneOptions.users} to act as (default the admin user). */
+  readonly user?: string
+}
+
 export interface ControlPlaneOptions {
   /** Start kube-controller-manager too (default false). */
   readonly withControllerManager?: boolean
@@ -43,6 +60,17 @@ export interface ControlPlaneOptions {
   readonly apiServerFlags?: ReadonlyArray<string>
   /** Leave the temp dir (logs, PKI, etcd data) after `stop()`; also `K8S_TEST_KEEP_DIR=1`. */
   readonly keepDir?: boolean
+  /**
+   * Write an audit log (`ControlPlane.auditLogPath`, JSON lines): every request at level
+   * `Metadata`, one line when its response is complete (and one when a watch's response
+   * starts). Default false.
+   */
+  readonly auditLog?: boolean
+  /**
+   * More users, each in `system:masters` with a token and a kubeconfig of its own
+   * (`ControlPlane.kubeconfigOf(user)`): the audit log names who sent each request.
+   */
+  readonly users?: ReadonlyArray<string>
 }
 
 export interface ControlPlaneProcess {
@@ -71,6 +99,10 @@ export interface ControlPlane {
   readonly kubeletClientKeyPath: string
   /** The temp dir (PKI, logs, etcd data). */
   readonly dir: string
+  /** The API server's audit log, with {@link ControlPlaneOptions.auditLog}. */
+  readonly auditLogPath: string | undefined
+  /** The kubeconfig of one of {@link ControlPlaneOptions.users}; throws `ControlPlaneError` for another name. */
+  readonly kubeconfigOf: (user: string) => string
   readonly etcdUrl: string
   /** Milliseconds each step took. */
   readonly timings: Readonly<Record<string, number>>
@@ -78,7 +110,9 @@ export interface ControlPlane {
   /** A JSON request to the apiserver as the admin user (plain `https`). Never throws on HTTP status. */
   readonly request: <T = unknown>(method: string, path: string, body?: unknown, contentType?: string) => Promise<ApiResponse<T>>
   /** Starts kube-controller-manager on a running plane (no-op if it runs). */
-  readonly startControllerManager: (controllers?: ReadonlyArray<string>) => Promise<void>
+  readonly startControllerManager: (options?: ControllerManagerOptions) => Promise<void>
+  /** Ends kube-controller-manager (no-op if it does not run); `startControllerManager` starts it again. */
+  readonly stopControllerManager: () => Promise<void>
   /** Ends the processes (KCM, apiserver, etcd) and removes the temp dir. Idempotent. */
   readonly stop: () => Promise<void>
 }
@@ -330,6 +364,19 @@ const kubeconfig = (server: string, caPath: string, token: string): string => [
   '',
 ].join('\n')
 
+/**
+ * Every request at level `Metadata` (who, verb, resource, response code; no bodies), without
+ * the `RequestReceived` stage: one line per request once its response is complete.
+ */
+const AUDIT_POLICY = [
+  'apiVersion: audit.k8s.io/v1',
+  'kind: Policy',
+  'omitStages: ["RequestReceived"]',
+  'rules:',
+  '- level: Metadata',
+  '',
+].join('\n')
+
 // ---- the plane --------------------------------------------------------------------------------
 
 /** Starts etcd → kube-apiserver (→ kube-controller-manager) on free loopback ports. */
@@ -384,7 +431,11 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
     const pki: PkiFiles = generatePki(pkiDir)
     const token = randomBytes(24).toString('hex')
     const tokens = join(pkiDir, 'tokens.csv')
-    writeFileSync(tokens, `${token},test-admin,test-admin-uid,"system:masters"\n`, { mode: 0o600 })
+    const userTokens = new Map((options.users ?? []).map((user) => [user, randomBytes(24).toString('hex')] as const))
+    writeFileSync(tokens, [
+      `${token},test-admin,test-admin-uid,"system:masters"\n`,
+      ...[...userTokens].map(([user, userToken]) => `${userToken},${user},${user}-uid,"system:masters"\n`),
+    ].join(''), { mode: 0o600 })
     timings[`pki (${pki.madeBy})`] = Date.now() - t
 
     // etcd
@@ -405,6 +456,13 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
     // kube-apiserver
     t = Date.now()
     const server = `https://127.0.0.1:${apiPort}`
+    const auditLogPath = options.auditLog === true ? join(dir, 'audit.log') : undefined
+    const auditFlags: string[] = []
+    if (auditLogPath !== undefined) {
+      const policyPath = join(dir, 'audit-policy.yaml')
+      writeFileSync(policyPath, AUDIT_POLICY)
+      auditFlags.push(`--audit-policy-file=${policyPath}`, `--audit-log-path=${auditLogPath}`, '--audit-log-maxsize=0')
+    }
     const apiserver = startProc(l, 'kube-apiserver', join(binDir, 'kube-apiserver'), [
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
@@ -419,6 +477,7 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
       '--endpoint-reconciler-type=none',
       '--allow-privileged=true',
       `--cert-dir=${pkiDir}`,
+      ...auditFlags,
       ...(options.apiServerFlags ?? []),
     ])
     agent = new Agent({ ca: readFileSync(pki.caCert), keepAlive: true, maxSockets: 16 })
@@ -443,6 +502,16 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
 
     const kubeconfigPath = join(dir, 'admin.kubeconfig')
     writeFileSync(kubeconfigPath, kubeconfig(server, pki.caCert, token), { mode: 0o600 })
+    const userKubeconfigs = new Map([...userTokens].map(([user, userToken]) => {
+      const path = join(dir, `${user}.kubeconfig`)
+      writeFileSync(path, kubeconfig(server, pki.caCert, userToken), { mode: 0o600 })
+      return [user, path] as const
+    }))
+    const kubeconfigOf = (user: string): string => {
+      const path = userKubeconfigs.get(user)
+      if (path === undefined) throw new ControlPlaneError(`no user ${user} on this control plane (options.users: ${[...userKubeconfigs.keys()].join(', ') || 'none'})`)
+      return path
+    }
 
     const request = async <T = unknown>(method: string, path: string, body?: unknown, contentType?: string):
     Promise<ApiResponse<T>> => {
@@ -462,14 +531,15 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
       return { status: res.status, body: parsed as T }
     }
 
-    let kcmStarting: Promise<void> | undefined
-    const startControllerManager = (controllers: ReadonlyArray<string> = options.controllers ?? DEFAULT_CONTROLLERS):
-    Promise<void> => {
+    let kcmStarting: Promise<Proc> | undefined
+    const startControllerManager = async (kcmOptions: ControllerManagerOptions = {}): Promise<void> => {
+      const controllers = kcmOptions.controllers ?? options.controllers ?? DEFAULT_CONTROLLERS
+      const clientKubeconfig = kcmOptions.user === undefined ? kubeconfigPath : kubeconfigOf(kcmOptions.user)
       kcmStarting ??= (async () => {
         const t0 = Date.now()
         const port = await freePort()
         const kcm = startProc(l, 'kube-controller-manager', join(binDir, 'kube-controller-manager'), [
-          `--kubeconfig=${kubeconfigPath}`,
+          `--kubeconfig=${clientKubeconfig}`,
           // Delegated authn/authz for KCM's own /healthz port; skip-lookup: without a client CA the
           // apiserver never creates kube-system/extension-apiserver-authentication (KCM would log
           // "configmap not found" forever).
@@ -479,14 +549,27 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
           '--leader-elect=false',
           '--bind-address=127.0.0.1', `--secure-port=${port}`,
           `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`,
-          '--kube-api-qps=100', '--kube-api-burst=200',
+          `--kube-api-qps=${kcmOptions.kubeApiQps ?? 100}`, `--kube-api-burst=${kcmOptions.kubeApiBurst ?? 200}`,
           '--v=2',
         ])
         await waitUntil(kcm, 'healthy (/healthz)', timeoutMs, async () =>
           (await httpsCall(a, `https://127.0.0.1:${port}/healthz`, 'GET', {})).status === 200)
         timings['kube-controller-manager'] = Date.now() - t0
+        return kcm
       })()
-      return kcmStarting
+      await kcmStarting
+    }
+
+    const stopControllerManager = async (): Promise<void> => {
+      const starting = kcmStarting
+      if (starting === undefined) return
+      kcmStarting = undefined
+      const kcm = await starting.catch(() => l.procs.find((p) => p.name === 'kube-controller-manager'))
+      if (kcm === undefined) return
+      await stopProc(kcm, 10_000)
+      const at = l.procs.indexOf(kcm)
+      if (at >= 0) l.procs.splice(at, 1) // stop() must not signal its (maybe reused) pid group again
+      writePgids(l)
     }
 
     if (options.withControllerManager) await startControllerManager()
@@ -494,8 +577,9 @@ const startOnce = async (binDir: string, options: ControlPlaneOptions): Promise<
     return {
       kubeconfigPath, server, token, caPath: pki.caCert, kubeletClientCaPath: pki.caCert,
       kubeletClientCertPath: pki.kubeletClientCert, kubeletClientKeyPath: pki.kubeletClientKey, dir, etcdUrl, timings,
+      auditLogPath, kubeconfigOf,
       processes: () => l.procs.filter((p) => !p.done).map((p) => ({ name: p.name, pid: p.pid, logPath: p.logPath })),
-      request, startControllerManager, stop,
+      request, startControllerManager, stopControllerManager, stop,
     }
   } catch (e) {
     // Keep the logs of a failed start (the error names them), unless we will retry.

@@ -62,3 +62,11 @@ describe('C35, C39 history in a sync', () => {
     })
   })
 })
+
+describe('C27 with C34', () => {
+  it('the Job for the due time, finished and deleted by history in the same sync, is created anew', () => {
+    const lost = job('mycronjob-24394200', { finished: 'Failed', startTime: '2016-05-19T10:00:01Z' })
+    const plan = reconcileCronJob(cronJob({ failedJobsHistoryLimit: 0 }), [lost], at('2016-05-19T10:01:00Z'))
+    expect(plan.actions.map((a) => a._tag)).toEqual(['DeleteJob', 'CreateJob', 'UpdateCronJobStatus'])
+  })
+})

@@ -115,7 +115,10 @@ export function reconcileCronJob(cronJob: CronJob, jobs: ReadonlyArray<Job>, now
   const own = jobsOf(cronJob, jobs)
   const history = historyDeletions(cronJob, own)
   const books = keepBooks(cronJob.status ?? {}, own, new Set(history.map((d) => d.uid)))
-  const decision = decide(cronJob, own, books.status, nowMs, options)
+  // A Job this sync's history clean-up deletes is gone by the time of the creation (C27).
+  const deletedByHistory = new Set(history.map((d) => d.uid))
+  const surviving = own.filter((job) => !deletedByHistory.has(job.metadata.uid ?? ''))
+  const decision = decide(cronJob, surviving, books.status, nowMs, options)
   const actions: CronJobAction[] = [...history, ...books.events, ...decision.events]
   const requeue = (ms: number | undefined): CronJobPlan => ({ actions, ...(ms === undefined ? {} : { requeueAfter: ms }) })
   const writeIfChanged = (status: CronJobStatus, changed: boolean): void => {

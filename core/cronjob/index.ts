@@ -18,3 +18,8 @@ export { MAX_CRONJOB_NAME_LENGTH, validateCronJob, validateCronJobStatus, valida
 export { renderInvalidCronJob, renderUndecodableCronJob } from './render.js'
 export type { CronField, CronSpec, EverySchedule, Schedule } from './schedule.js'
 export { parseSchedule } from './schedule.js'
+export { upcomingScheduleTimes } from './upcoming.js'
+export { nextTime } from './nextTimes.js'
+export { NEXT_SCHEDULE_DELTA_MS, TOO_MANY_MISSED_TIMES } from './missedTimes.js'
+export { jobFor, jobNameFor } from './jobTemplate.js'
+export { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, finishedAs } from './ownedJobs.js'

@@ -8,7 +8,7 @@
  * missed time (C19–C22), unless that time was already handled (C23) or the concurrency policy
  * says no (C24); `Replace` deletes the active runs first (C24).
  */
-import { parseTime } from '../model/time.js'
+import { formatTime, parseTime } from '../model/time.js'
 import type { Job } from '../model/types.js'
 import type { CronJobAction, CronJobPlan, DeleteChildJob, RecordCronJobEvent } from './actions.js'
 import { activeReferenceOf } from './activeJobs.js'
@@ -23,7 +23,6 @@ import { isControlledBy, jobsOf } from './ownedJobs.js'
 import { parseSchedule } from './schedule.js'
 import { timeZoneLoadError } from './timeZones.js'
 import type { CronJob, CronJobStatus } from './types.js'
-import { formatTime } from '../model/time.js'
 
 /** Go's zero time (year 1): the start of the search for a CronJob without a creation time. */
 const GO_ZERO_TIME_MS = -62135596800000

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest'
 import robfig from './testing/robfig.json' with { type: 'json' }
 import { nextTime } from './nextTimes.js'
 import { parseSchedule } from './schedule.js'
-import { at, iso } from './testing/builders.js'
+import { at, cronJob, iso } from './testing/builders.js'
+import { upcomingScheduleTimes } from './upcoming.js'
 
 const parseError = (schedule: string): string | undefined => {
   const parsed = parseSchedule(schedule)
@@ -97,5 +98,14 @@ describe('the rules, by example (values as robfig gives them)', () => {
   it('C9 a `TZ=` prefix (read, though validation refuses it) sets the zone; without a space upstream panics', () => {
     expect(times('TZ=America/New_York @daily', 'UTC', '2026-01-01T00:00:00Z', 1)).toEqual(['2026-01-01T05:00:00Z'])
     expect(parseError('TZ=UTC')).toBe('invalid schedule format: runtime error: slice bounds out of range [:-1]')
+  })
+})
+
+describe('upcomingScheduleTimes (for clients)', () => {
+  it('C10 lists the next runs in the CronJob\'s zone, and says why when there are none', () => {
+    const next = upcomingScheduleTimes(cronJob({ schedule: '30 2 * * *', timeZone: 'America/New_York' }), at('2026-03-06T12:00:00Z'), 2)
+    expect(next._tag === 'Right' ? next.right.map(iso) : next.left).toEqual(['2026-03-07T07:30:00Z', '2026-03-09T06:30:00Z'])
+    const bad = upcomingScheduleTimes(cronJob({ schedule: '* * *' }), 0, 2)
+    expect(bad._tag === 'Left' ? bad.left : '').toBe('expected exactly 5 fields, found 3: [* * *]')
   })
 })

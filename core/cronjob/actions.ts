@@ -1,5 +1,5 @@
 /**
- * What `reconcileCronJob` asks the world to do: data, applied in order (C40–C44).
+ * What `reconcileCronJob` asks the world to do: data, applied in order (C39–C42).
  *
  * A plan is at most: the decision events (`RecordEvent`), the history clean-up deletions
  * (`DeleteJob`, reason `History`), the deletions of the active Jobs a `Replace` policy replaces
@@ -14,7 +14,7 @@ import type { CronJobStatus } from './types.js'
 export type CronJobAction = CreateJob | DeleteChildJob | UpdateCronJobStatus | RecordCronJobEvent
 
 /**
- * Create this Job (C23–C27): named `<cronjob>-<scheduled time in minutes>`, so that a second
+ * Create this Job (C25–C28): named `<cronjob>-<scheduled time in minutes>`, so that a second
  * attempt for one scheduled time is refused as `AlreadyExists`. On success the applier records
  * `SuccessfulCreate`; on `AlreadyExists` it writes `statusIfNotCreated` and ends the sync without an
  * error and without a requeue (a Job of that name that is not this CronJob's: upstream waits
@@ -28,7 +28,7 @@ export interface CreateJob {
   readonly scheduledTime: string
 }
 
-/** Why a Job is deleted: history clean-up (C34) or a `Replace` policy (C22). */
+/** Why a Job is deleted: history clean-up (C34) or a `Replace` policy (C24). */
 export type ChildJobDeletionReason = 'History' | 'Replace'
 
 /**

@@ -93,7 +93,7 @@ export function runConformance<E>(options: ConformanceOptions<E>): void {
       describe(group.title, () => {
         for (const scenario of admitted) {
           const scenarioNumber = ++number
-          test(scenario.name, () => runScenario(options, scenarioNumber, scenario.run), options.timeoutMs ?? DEFAULT_SCENARIO_TIMEOUT_MS)
+          test(scenario.name, () => runScenario(options, scenarioNumber, scenario.run), Math.max(scenario.timeoutMs ?? 0, options.timeoutMs ?? DEFAULT_SCENARIO_TIMEOUT_MS))
         }
       })
     }

@@ -400,6 +400,11 @@ export interface Scenario {
    * `maxBackoffWaitSeconds`. Omitted: none.
    */
   readonly backoffPeriods?: number
+  /**
+   * How long this scenario may take in real time, in milliseconds, when it needs more than the
+   * backend's timeout (CronJob scenarios wait for real minutes). Omitted: the backend's.
+   */
+  readonly timeoutMs?: number
   readonly run: (world: World) => Effect.Effect<void, unknown>
 }
 
@@ -407,12 +412,19 @@ export interface Scenario {
 export interface ScenarioOptions {
   readonly requires?: Scenario['requires']
   readonly backoffPeriods?: number
+  readonly timeoutMs?: number
 }
 
 /** Declares a scenario; the third argument is `requires` or the scenario's options. */
 export function scenario(name: string, run: Scenario['run'], options?: Scenario['requires'] | ScenarioOptions): Scenario {
-  const { requires, backoffPeriods } = typeof options === 'function' ? { requires: options, backoffPeriods: undefined } : (options ?? {})
-  return { name, run, ...(requires !== undefined ? { requires } : {}), ...(backoffPeriods !== undefined ? { backoffPeriods } : {}) }
+  const { requires, backoffPeriods, timeoutMs } = typeof options === 'function' ? { requires: options, backoffPeriods: undefined, timeoutMs: undefined } : (options ?? {})
+  return {
+    name,
+    run,
+    ...(requires !== undefined ? { requires } : {}),
+    ...(backoffPeriods !== undefined ? { backoffPeriods } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  }
 }
 
 /** Scenarios that stop and start the controller need one the suite runs itself. */

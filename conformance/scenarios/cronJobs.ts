@@ -102,7 +102,11 @@ export const cronJobs: ReadonlyArray<Scenario> = [
         expect(running.status?.active?.[0]).toMatchObject({ kind: 'Job', apiVersion: 'batch/v1', name: job!.metadata.name, namespace: w.namespace, uid: job!.metadata.uid })
         expect(running.status?.lastScheduleTime).toBe(iso(scheduled!))
         expect(running.status?.lastSuccessfulTime).toBeUndefined()
-        expect(yield* reasons(w, 'hello')).toContain('SuccessfulCreate')
+        // Upstream's event recorder writes asynchronously: the event may follow the Job a moment later.
+        yield* w.cronJobs.within(
+          1,
+          Effect.flatMap(reasons(w, 'hello'), (seen) => (seen.includes('SuccessfulCreate') ? Effect.void : Effect.fail(`events: ${seen.join(', ')}`))),
+        )
 
         const completed = yield* finishJob(w, job!.metadata.name ?? '')
         const after = yield* w.cronJobs.within(

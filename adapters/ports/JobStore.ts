@@ -66,7 +66,7 @@ export type EventType = 'Normal' | 'Warning'
 /** An event about an object, as `kubectl describe` lists them. */
 export interface StoredEvent {
   readonly namespace: string
-  readonly involvedObject: { readonly kind: 'Job' | 'Pod'; readonly name: string; readonly uid: string }
+  readonly involvedObject: { readonly kind: 'Job' | 'CronJob' | 'Pod'; readonly name: string; readonly uid: string }
   readonly type: EventType
   readonly reason: string
   readonly message: string

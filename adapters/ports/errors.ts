@@ -1,8 +1,8 @@
 import { Data } from 'effect'
 import type { FieldError } from '../../core/model/fieldErrors.js'
 
-/** The kinds of object a `JobStore` keeps. */
-export type ResourceKind = 'Job' | 'Pod' | 'Event'
+/** The kinds of object a `JobStore` (and a `CronJobStore`) keeps. */
+export type ResourceKind = 'Job' | 'CronJob' | 'Pod' | 'Event'
 
 /** The object does not exist (HTTP 404). */
 export class NotFound extends Data.TaggedError('NotFound')<{
@@ -93,6 +93,8 @@ function kindPlural(kind: ResourceKind): string {
   switch (kind) {
     case 'Job':
       return 'jobs.batch'
+    case 'CronJob':
+      return 'cronjobs.batch'
     case 'Pod':
       return 'pods'
     case 'Event':

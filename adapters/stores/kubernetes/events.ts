@@ -25,7 +25,7 @@ export interface EventRecorder {
   readonly list: (options: { readonly namespace: string; readonly involvedObjectName?: string }) => Effect.Effect<ReadonlyArray<StoredEvent>, StoreUnavailable>
 }
 
-const API_VERSIONS: Readonly<Record<NewEvent['involvedObject']['kind'], string>> = { Job: 'batch/v1', Pod: 'v1' }
+const API_VERSIONS: Readonly<Record<NewEvent['involvedObject']['kind'], string>> = { Job: 'batch/v1', CronJob: 'batch/v1', Pod: 'v1' }
 
 /** A recorder writing through `transport`; `host` names the reporting instance. */
 export function makeEventRecorder(transport: Transport, host: string): EventRecorder {
@@ -138,14 +138,14 @@ interface RawEvent {
 }
 
 /**
- * A core/v1 Event as the port's `StoredEvent`; events about other kinds than Jobs and Pods are
+ * A core/v1 Event as the port's `StoredEvent`; events about other kinds than Jobs, CronJobs and Pods are
  * left out. Events written through events/v1 (no `firstTimestamp`, a `series` instead of
  * `count`) are read too.
  */
 export function storedEventOf(raw: unknown, namespace: string): StoredEvent | undefined {
   const event = raw as RawEvent
   const kind = event.involvedObject?.kind
-  if (kind !== 'Job' && kind !== 'Pod') return undefined
+  if (kind !== 'Job' && kind !== 'CronJob' && kind !== 'Pod') return undefined
   const type: EventType = event.type === 'Warning' ? 'Warning' : 'Normal'
   const first = nonEmpty(event.firstTimestamp) ?? nonEmpty(event.eventTime) ?? event.metadata?.creationTimestamp ?? ''
   const last = nonEmpty(event.lastTimestamp) ?? nonEmpty(event.series?.lastObservedTime) ?? first

@@ -44,7 +44,8 @@ const selectorOperator = build<LabelSelectorOperator>('LabelSelectorOperator', (
   return op !== undefined ? right(op) : failWith(u, c, invalid(pathOf(c), u, 'not a valid selector operator'))
 })
 
-function metaCodecs(mode: DecodeMode) {
+/** The codecs of object metadata and label selectors, shared by every kind. */
+export function metaCodecs(mode: DecodeMode) {
   const ownerReference = struct(
     'OwnerReference',
     { apiVersion: str, kind: str, name: str, uid: str, controller: bool, blockOwnerDeletion: bool },
@@ -182,8 +183,9 @@ const POD_REPLACEMENT_POLICIES: ReadonlyArray<PodReplacementPolicy> = ['Terminat
 export type PodTemplateFields = 'strict' | 'passThrough'
 
 /** Builds the Job codec for a decode mode (strict unknown fields; enums strict or with fallbacks). */
-export function jobCodec(mode: DecodeMode, podTemplateFields: PodTemplateFields = 'strict'): t.Type<JobManifest, JobManifest, unknown> {
-  const { objectMeta, labelSelector } = metaCodecs(mode)
+/** The codec of a Job's spec as written, for a Job and for a CronJob's `jobTemplate.spec`. */
+export function jobSpecCodec(mode: DecodeMode, podTemplateFields: PodTemplateFields = 'strict') {
+  const { labelSelector } = metaCodecs(mode)
   const template = podTemplateCodec(mode, podTemplateFields)
   const onExitCodes = struct(
     'PodFailurePolicyOnExitCodesRequirement',
@@ -218,7 +220,7 @@ export function jobCodec(mode: DecodeMode, podTemplateFields: PodTemplateFields 
   const podFailurePolicy = struct('PodFailurePolicy', { rules: list(rule) }, mode)
   const successRule = struct('SuccessPolicyRule', { succeededIndexes: str, succeededCount: int32 }, mode)
   const successPolicy = struct('SuccessPolicy', { rules: list(successRule) }, mode)
-  const spec = struct(
+  return struct(
     'JobSpec',
     {
       parallelism: int32,
@@ -251,6 +253,11 @@ export function jobCodec(mode: DecodeMode, podTemplateFields: PodTemplateFields 
       },
     },
   )
+}
+
+export function jobCodec(mode: DecodeMode, podTemplateFields: PodTemplateFields = 'strict'): t.Type<JobManifest, JobManifest, unknown> {
+  const { objectMeta } = metaCodecs(mode)
+  const spec = jobSpecCodec(mode, podTemplateFields)
   const job = struct(
     'Job',
     { apiVersion: literal('batch/v1'), kind: literal('Job'), metadata: objectMeta, spec, status: jobStatusCodec(mode) },

@@ -184,6 +184,11 @@ function toJob(manifest: DefaultedJobManifest): Job {
  * Defaults a stored Job again, as the API server does on every read (R18–R26). A Job that was
  * prepared by this module comes back unchanged.
  */
+/** A manifest, defaulted, as the `Job` type (no server-side preparation): for a CronJob's job template (C15). */
+export function defaultJobManifest(manifest: JobManifest): Job {
+  return toJob(applyDefaults(manifest))
+}
+
 export function defaultJob(job: Job): Job {
   return toJob(applyDefaults(job))
 }

@@ -275,7 +275,12 @@ const aggregate = (messages: ReadonlyArray<string>): string =>
  * `Job.batch "pi" is invalid: [<err1>, <err2>]` for several (identical messages once).
  */
 export function renderInvalidJob(name: string, errors: ReadonlyArray<FieldError>): string {
-  return `Job.batch ${goQuoteShown(name)} is invalid: ${aggregate(uniqueMessages(errors))}`
+  return renderInvalidObject('Job.batch', name, errors)
+}
+
+/** The API server's 422 message for any kind: `<Kind.group> "<name>" is invalid: …` (e.g. `CronJob.batch`). */
+export function renderInvalidObject(qualifiedKind: string, name: string, errors: ReadonlyArray<FieldError>): string {
+  return `${qualifiedKind} ${goQuoteShown(name)} is invalid: ${aggregate(uniqueMessages(errors))}`
 }
 
 /**
@@ -285,8 +290,13 @@ export function renderInvalidJob(name: string, errors: ReadonlyArray<FieldError>
  * `strict decoding error:` prefix.
  */
 export function renderUndecodableJob(errors: ReadonlyArray<FieldError>): string {
+  return renderUndecodableObject('Job', errors)
+}
+
+/** The API server's 400 message for any batch/v1 kind: `<Kind> in version "v1" cannot be handled as a <Kind>: …`. */
+export function renderUndecodableObject(kind: string, errors: ReadonlyArray<FieldError>): string {
   const typeErrors = uniqueMessages(errors.filter((e) => e._tag !== 'UnknownField'))
   const unknown = uniqueMessages(errors.filter((e) => e._tag === 'UnknownField'))
   const parts = [...typeErrors, ...(unknown.length > 0 ? [`strict decoding error: ${unknown.join(', ')}`] : [])]
-  return `Job in version "v1" cannot be handled as a Job: ${parts.join(', ')}`
+  return `${kind} in version "v1" cannot be handled as a ${kind}: ${parts.join(', ')}`
 }

@@ -160,8 +160,8 @@ function validateManagedBy(managedBy: string | undefined, path: string): FieldEr
   return errs
 }
 
-/** R34–R50 and R42: the Job spec without its selector. */
-function validateJobSpecFields(spec: JobSpec, path: string, facts: ManifestFacts): FieldError[] {
+/** R34–R50 and R42: the Job spec without its selector (also a CronJob's job template, C15). */
+export function validateJobSpecFields(spec: JobSpec, path: string, facts: ManifestFacts): FieldError[] {
   const errs: FieldError[] = [
     ...nonNegative(spec.parallelism, child(path, 'parallelism')),
     ...nonNegative(spec.completions, child(path, 'completions')),

@@ -1,5 +1,5 @@
 /**
- * The API server's write path for a CronJob in one call: decode, prepare, validate (C1–C16).
+ * The API server's write path for a CronJob in one call: decode, prepare, validate (C2).
  * A body it cannot decode is a 400 (`BadRequest`), an invalid CronJob a 422 (`Invalid`)
  * listing every problem, with the same messages as for a Job.
  */

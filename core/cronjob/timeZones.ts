@@ -59,3 +59,30 @@ export function validateTimeZone(timeZone: string | undefined, path: string): Fi
   if (loadError !== undefined) errs.push(invalid(path, timeZone, loadError))
   return errs
 }
+
+/** The UTC offset of an instant in a zone, in minutes east of UTC. */
+function offsetMinutes(formatter: Intl.DateTimeFormat, date: Date): number {
+  const name = formatter.formatToParts(date).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT'
+  const match = /^GMT([+-])(\d{2}):?(\d{2})?(?::?(\d{2}))?$/.exec(name)
+  if (match === null) return 0
+  const minutes = Number(match[2]) * 60 + Number(match[3] ?? '0')
+  return match[1] === '-' ? -minutes : minutes
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0')
+
+/**
+ * An instant as Go's `Format(time.RFC3339)` writes it in a zone: whole seconds, the zone's
+ * offset, `Z` for a zero offset (e.g. `2026-01-01T05:00:00-05:00`, `2026-01-01T10:00:00Z`).
+ */
+export function formatRfc3339InZone(epochMs: number, timeZone: string): string {
+  const date = new Date(Math.floor(epochMs / 1000) * 1000)
+  const formatter = zoneFormatter(timeZone)
+  const offset = formatter === undefined ? 0 : offsetMinutes(formatter, date)
+  const local = new Date(date.getTime() + offset * 60_000)
+  const wall = `${String(local.getUTCFullYear()).padStart(4, '0')}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`
+  if (offset === 0) return `${wall}Z`
+  const sign = offset < 0 ? '-' : '+'
+  const abs = Math.abs(offset)
+  return `${wall}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+}

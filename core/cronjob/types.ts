@@ -7,7 +7,7 @@
 import type { JobSpecManifest } from '../model/manifest.js'
 import type { JobStatus, ObjectMeta, Time } from '../model/types.js'
 
-/** `spec.concurrencyPolicy`: what to do when a run is due while an earlier one is still active (C20–C22). */
+/** `spec.concurrencyPolicy`: what to do when a run is due while an earlier one is still active (C24). */
 export type ConcurrencyPolicy = 'Allow' | 'Forbid' | 'Replace'
 
 /**

@@ -20,6 +20,12 @@ type WriteError = Conflict | Invalid | StoreUnavailable
  * (as for Jobs); the controller's garbage collector does the rest.
  */
 export interface CronJobStoreService {
+  /**
+   * The store is shared with a cluster's own controllers (a real API server, where the
+   * built-in cronjob-controller may run): the controller then runs CronJobs only when told
+   * (`ControllerOptions.cronJobController`). Omitted: false.
+   */
+  readonly clusterShared?: boolean
   readonly getCronJob: (key: ObjectKey) => Effect.Effect<CronJob, NotFound | ReadError>
   readonly listCronJobs: (options?: ListOptions) => Effect.Effect<ListResult<CronJob>, ReadError>
   /** Creates a CronJob from a manifest as `kubectl create` sends it (decoded and validated here). */

@@ -46,14 +46,18 @@
  * For local file systems only (the lock-free append relies on `O_APPEND`; not NFS).
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { Clock, Effect, Either, Layer, Stream } from 'effect'
+import { Clock, Context, Effect, Either, Layer, Stream } from 'effect'
 import type { Scope } from 'effect'
+import type { CronJob } from '../../../core/index.js'
 import type { Job, Pod } from '../../../core/model/types.js'
 import { AlreadyExists, NotFound, StoreUnavailable } from '../../ports/errors.js'
 import type { Gone } from '../../ports/errors.js'
 import type { ResourceKind } from '../../ports/errors.js'
 import { JobStore } from '../../ports/JobStore.js'
+import { CronJobStore } from '../../ports/CronJobStore.js'
+import type { CronJobStoreService } from '../../ports/CronJobStore.js'
 import type { JobStoreService, ListOptions, ListResult, NewEvent, ObjectKey } from '../../ports/JobStore.js'
+import * as CronJobWrites from '../store-kit/cronJobWrites.js'
 import { EventLog } from '../store-kit/eventLog.js'
 import * as JobWrites from '../store-kit/jobWrites.js'
 import { GENERATED_NAME_ATTEMPTS, generateName, prefixToGenerate } from '../store-kit/names.js'
@@ -112,8 +116,11 @@ const DAMAGE_SETTLES_MS = 1_000
 /** How many times a batch is decided again after losing the race to other processes. */
 const MAX_ATTEMPTS = 1_000
 
-type Stored = Job | Pod
-type KindName = 'Job' | 'Pod'
+type Stored = Job | Pod | CronJob
+type KindName = 'Job' | 'Pod' | 'CronJob'
+
+/** Both ports of one file store: Jobs, Pods and Events, and CronJobs. */
+export type FileStoreService = JobStoreService & CronJobStoreService
 
 /** What a request decided, against the state as of its turn in the batch. */
 type Decision =
@@ -136,14 +143,28 @@ interface Request {
 interface State {
   readonly jobs: ObjectTable<Job>
   readonly pods: ObjectTable<Pod>
+  readonly cronJobs: ObjectTable<CronJob>
   readonly events: EventLog
 }
 
+/** The table of one kind. */
+function tableOf(state: State, kind: KindName): ObjectTable<Stored> {
+  switch (kind) {
+    case 'Job':
+      return state.jobs as ObjectTable<Stored>
+    case 'Pod':
+      return state.pods as ObjectTable<Stored>
+    case 'CronJob':
+      return state.cronJobs as ObjectTable<Stored>
+  }
+}
+
 function stateFrom(snapshot: SnapshotContent | undefined): State {
-  const state: State = { jobs: new ObjectTable(), pods: new ObjectTable(), events: new EventLog() }
+  const state: State = { jobs: new ObjectTable(), pods: new ObjectTable(), cronJobs: new ObjectTable(), events: new EventLog() }
   if (snapshot === undefined) return state
   for (const job of snapshot.jobs) state.jobs.put(frozenCopy(job))
   for (const pod of snapshot.pods) state.pods.put(frozenCopy(pod))
+  for (const cronJob of snapshot.cronJobs ?? []) state.cronJobs.put(frozenCopy(cronJob))
   for (const { event, lastMs } of snapshot.events) state.events.restore(event, lastMs)
   return state
 }
@@ -152,28 +173,40 @@ function stateFrom(snapshot: SnapshotContent | undefined): State {
  * A file store on `dir` for the life of the scope. Fails with `StoreUnavailable` (one line
  * naming the path and what to do) when the directory cannot be used.
  */
-export function make(dir: string, options: FileStoreOptions = {}): Effect.Effect<JobStoreService, StoreUnavailable, Scope.Scope> {
+export function make(dir: string, options: FileStoreOptions = {}): Effect.Effect<FileStoreService, StoreUnavailable, Scope.Scope> {
   return Effect.gen(function* () {
     let engine: Engine | undefined
     const currentVersion = (): number => engine?.version ?? 0
     const historySize = options.historySize ?? DEFAULT_HISTORY_SIZE
     const jobHub = yield* WatchHub.make<Job, StoreUnavailable>(historySize, currentVersion)
     const podHub = yield* WatchHub.make<Pod, StoreUnavailable>(historySize, currentVersion)
+    const cronJobHub = yield* WatchHub.make<CronJob, StoreUnavailable>(historySize, currentVersion)
     engine = yield* Effect.acquireRelease(
-      Effect.try({ try: () => new Engine(dir, options, jobHub, podHub), catch: unavailable }),
+      Effect.try({ try: () => new Engine(dir, options, { Job: jobHub, Pod: podHub, CronJob: cronJobHub }), catch: unavailable }),
       (opened) => Effect.sync(() => opened.close()),
     )
     return engine.service
   })
 }
 
-/** `JobStore` backed by the directory `dir` (created, owner-only, when only its last component is missing). */
-export const layer = (dir: string, options: FileStoreOptions = {}): Layer.Layer<JobStore, StoreUnavailable> => Layer.scoped(JobStore, make(dir, options))
+/**
+ * `JobStore` and `CronJobStore` backed by the directory `dir` (created, owner-only, when only
+ * its last component is missing).
+ */
+export const layer = (dir: string, options: FileStoreOptions = {}): Layer.Layer<JobStore | CronJobStore, StoreUnavailable> =>
+  Layer.scopedContext(Effect.map(make(dir, options), (service) => Context.make(JobStore, service).pipe(Context.add(CronJobStore, service))))
+
+/** The watch hub of every kind. */
+interface Hubs {
+  readonly Job: WatchHub.WatchHub<Job, StoreUnavailable>
+  readonly Pod: WatchHub.WatchHub<Pod, StoreUnavailable>
+  readonly CronJob: WatchHub.WatchHub<CronJob, StoreUnavailable>
+}
 
 /** The synchronous heart of a file store in one process. */
 class Engine {
   readonly dir: string
-  readonly service: JobStoreService
+  readonly service: FileStoreService
   private log: SharedLog
   private state: State
   /** Names this store's records (`<writerId>.<sequence>`): unique among all processes. */
@@ -201,8 +234,7 @@ class Engine {
   constructor(
     dir: string,
     options: FileStoreOptions,
-    private readonly jobHub: WatchHub.WatchHub<Job, StoreUnavailable>,
-    private readonly podHub: WatchHub.WatchHub<Pod, StoreUnavailable>,
+    private readonly hubs: Hubs,
   ) {
     const opened = openDirectory(dir)
     this.dir = opened.dir
@@ -248,8 +280,9 @@ class Engine {
       }
       const log = new SharedLog(this.dir, start.position, { warn: this.warn, ...(this.readOnly === undefined ? {} : { readOnly: this.readOnly }) })
       const state = stateFrom(start.snapshot)
-      this.jobHub.reset(start.position.rv)
-      this.podHub.reset(start.position.rv)
+      this.hubs.Job.reset(start.position.rv)
+      this.hubs.Pod.reset(start.position.rv)
+      this.hubs.CronJob.reset(start.position.rv)
       try {
         const apply = (record: LogRecord): void => this.applyTo(state, log, record)
         log.catchUp(apply)
@@ -285,8 +318,9 @@ class Engine {
         if (this.damageSeen?.message !== error.message) this.damageSeen = { message: error.message, atMs: nowMs }
         else if (nowMs - this.damageSeen.atMs >= DAMAGE_SETTLES_MS) {
           this.broken = unavailable(error)
-          this.jobHub.fail(this.broken)
-          this.podHub.fail(this.broken)
+          this.hubs.Job.fail(this.broken)
+          this.hubs.Pod.fail(this.broken)
+          this.hubs.CronJob.fail(this.broken)
         }
       }
       throw error
@@ -302,18 +336,12 @@ class Engine {
         const object = frozenCopy(record.o)
         const namespace = object.metadata.namespace ?? ''
         const name = object.metadata.name ?? ''
-        const change = { resourceVersion: record.rv, object }
-        if (record.k === 'Job') {
-          const existed = state.jobs.get(namespace, name) !== undefined
-          if (record.t === 'del') state.jobs.remove(namespace, name)
-          else state.jobs.put(object as Job)
-          this.jobHub.publish({ ...change, object: object as Job, type: record.t === 'del' ? 'Deleted' : existed ? 'Modified' : 'Added' })
-        } else {
-          const existed = state.pods.get(namespace, name) !== undefined
-          if (record.t === 'del') state.pods.remove(namespace, name)
-          else state.pods.put(object as Pod)
-          this.podHub.publish({ ...change, object: object as Pod, type: record.t === 'del' ? 'Deleted' : existed ? 'Modified' : 'Added' })
-        }
+        const table = tableOf(state, record.k)
+        const existed = table.get(namespace, name) !== undefined
+        if (record.t === 'del') table.remove(namespace, name)
+        else table.put(object)
+        const hub = this.hubs[record.k] as WatchHub.WatchHub<Stored, StoreUnavailable>
+        hub.publish({ resourceVersion: record.rv, object, type: record.t === 'del' ? 'Deleted' : existed ? 'Modified' : 'Added' })
         return
       }
       case 'event':
@@ -338,6 +366,7 @@ class Engine {
         head: seal.id,
         jobs: state.jobs.list(),
         pods: state.pods.list(),
+        cronJobs: state.cronJobs.list(),
         events: state.events.entries(),
       })
       this.retiredUpTo = tidyAfterSnapshot(this.dir, seal.next, this.retiredUpTo, Date.now())
@@ -414,7 +443,7 @@ class Engine {
         get: (kind, namespace, name) => {
           const changed = overlay.get(`${kind}/${namespace}/${name}`)
           if (changed !== undefined) return changed ?? undefined
-          return kind === 'Job' ? this.state.jobs.get(namespace, name) : this.state.pods.get(namespace, name)
+          return tableOf(this.state, kind).get(namespace, name)
         },
       }
       const records: LogRecord[] = []
@@ -514,7 +543,7 @@ class Engine {
 
   // ---- the port ----
 
-  private makeService(): JobStoreService {
+  private makeService(): FileStoreService {
     const read = <A>(f: (state: State) => A): Effect.Effect<A, StoreUnavailable> =>
       Effect.suspend(() => {
         try {
@@ -529,13 +558,13 @@ class Engine {
 
     const get = <A extends Stored>(kind: KindName, key: ObjectKey): Effect.Effect<A, NotFound | StoreUnavailable> =>
       Effect.flatMap(
-        read((state) => (kind === 'Job' ? state.jobs.get(key.namespace, key.name) : state.pods.get(key.namespace, key.name))),
+        read((state) => tableOf(state, kind).get(key.namespace, key.name)),
         (object) => (object === undefined ? Effect.fail(notFound(kind, key)) : Effect.succeed(object as A)),
       )
 
     const list = <A extends Stored>(kind: KindName, options: ListOptions | undefined): Effect.Effect<ListResult<A>, StoreUnavailable> =>
       read((state) => {
-        const table = (kind === 'Job' ? state.jobs : state.pods) as ObjectTable<A>
+        const table = tableOf(state, kind) as ObjectTable<A>
         return { items: table.list(options?.namespace, options?.labelSelector), resourceVersion: String(this.log.rv) }
       })
 
@@ -558,6 +587,8 @@ class Engine {
 
     const modifyJob = <E>(key: ObjectKey, decide: (stored: Job, nowMs: number) => Either.Either<Write<Job>, E>) => modify('Job', key, decide)
     const modifyPod = <E>(key: ObjectKey, decide: (stored: Pod, nowMs: number) => Either.Either<Write<Pod>, E>) => modify('Pod', key, decide)
+    const modifyCronJob = <E>(key: ObjectKey, decide: (stored: CronJob, nowMs: number) => Either.Either<Write<CronJob>, E>) =>
+      modify('CronJob', key, decide)
 
     /**
      * Stores the object `create` makes, unless one with its name exists. With a `prefix` (the
@@ -605,7 +636,7 @@ class Engine {
       removeJobFinalizer: (key, finalizer) =>
         Effect.asVoid(modifyJob(key, (stored) => Either.right(JobWrites.removeJobFinalizer(stored, finalizer)))),
       deleteJob: (key, options) => Effect.asVoid(modifyJob(key, (stored, nowMs) => JobWrites.deleteJob(stored, options, nowMs))),
-      watchJobs: (options) => watching(this.jobHub.watch(options, refreshEffect)),
+      watchJobs: (options) => watching(this.hubs.Job.watch(options, refreshEffect)),
 
       getPod: (key) => get<Pod>('Pod', key),
       listPods: (options) => list<Pod>('Pod', options),
@@ -616,11 +647,26 @@ class Engine {
       updatePodStatus: (key, status, resourceVersion) =>
         modifyPod(key, (stored) => PodWrites.updatePodStatus(stored, status, resourceVersion)),
       deletePod: (key, options) => Effect.asVoid(modifyPod(key, (stored, nowMs) => PodWrites.deletePod(stored, options, nowMs))),
-      watchPods: (options) => watching(this.podHub.watch(options, refreshEffect)),
+      watchPods: (options) => watching(this.hubs.Pod.watch(options, refreshEffect)),
 
       recordEvent: (event) =>
         Effect.flatMap(Clock.currentTimeMillis, (nowMs) => this.submit<void, never>((): Decision => ({ _tag: 'Event', event, nowMs }))),
       listEvents: (options) => read((state) => state.events.list(options.namespace, options.involvedObjectName)),
+
+      getCronJob: (key) => get<CronJob>('CronJob', key),
+      listCronJobs: (options) => list<CronJob>('CronJob', options),
+      createCronJob: (manifest) =>
+        insert('CronJob', prefixToGenerate(manifestNames(manifest)), (name, nowMs) =>
+          CronJobWrites.createCronJob(manifest, { name, uid: randomUUID(), nowMs }),
+        ),
+      updateCronJob: (cronJob) => modifyCronJob(keyOf(cronJob.metadata), (stored) => CronJobWrites.updateCronJob(stored, cronJob)),
+      updateCronJobStatus: (key, status, resourceVersion) =>
+        modifyCronJob(key, (stored) => CronJobWrites.updateCronJobStatus(stored, status, resourceVersion)),
+      removeCronJobFinalizer: (key, finalizer) =>
+        Effect.asVoid(modifyCronJob(key, (stored) => Either.right(CronJobWrites.removeCronJobFinalizer(stored, finalizer)))),
+      deleteCronJob: (key, options) =>
+        Effect.asVoid(modifyCronJob(key, (stored, nowMs) => CronJobWrites.deleteCronJob(stored, options, nowMs))),
+      watchCronJobs: (options) => watching(this.hubs.CronJob.watch(options, refreshEffect)),
     }
   }
 }

@@ -14,6 +14,7 @@
  * acknowledged), or corrupt (anything else: damage, which is reported and never skipped).
  */
 import { crc32 } from 'node:zlib'
+import type { CronJob } from '../../../core/index.js'
 import type { Job, Pod } from '../../../core/model/types.js'
 import type { NewEvent, StoredEvent } from '../../ports/JobStore.js'
 
@@ -84,8 +85,8 @@ interface Chained {
 export interface ObjectRecord extends Chained {
   readonly t: 'put' | 'del'
   readonly rv: number
-  readonly k: 'Job' | 'Pod'
-  readonly o: Job | Pod
+  readonly k: 'Job' | 'Pod' | 'CronJob'
+  readonly o: Job | Pod | CronJob
 }
 
 /** An event recorded at `ms` (epoch milliseconds); replayed through the store-kit `EventLog`. */
@@ -195,6 +196,7 @@ export type SnapshotLine =
   | SnapshotHeader
   | { readonly t: 'job'; readonly o: Job }
   | { readonly t: 'pod'; readonly o: Pod }
+  | { readonly t: 'cronjob'; readonly o: CronJob }
   | { readonly t: 'ev'; readonly e: StoredEvent; readonly ms: number }
   /** The last line: how many lines came before it (a snapshot without it is incomplete). */
   | { readonly t: 'end'; readonly lines: number }
@@ -280,7 +282,7 @@ export function checkLogRecord(value: unknown): LogRecord | RetiredRecord | Fenc
   switch (r['t']) {
     case 'put':
     case 'del':
-      return typeof r['rv'] === 'number' && (r['k'] === 'Job' || r['k'] === 'Pod') && isObjectWithMetadata(r['o'])
+      return typeof r['rv'] === 'number' && (r['k'] === 'Job' || r['k'] === 'Pod' || r['k'] === 'CronJob') && isObjectWithMetadata(r['o'])
         ? (value as ObjectRecord)
         : 'bad object record'
     case 'event':

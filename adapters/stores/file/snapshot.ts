@@ -1,8 +1,8 @@
 /**
  * Snapshots and retired logs: what compaction leaves behind.
  *
- * `snapshot.<g>` holds the whole state at the seal that closed `log.<g-1>`: Jobs, Pods and
- * events, in list order, framed line by line and closed by an `end` line that counts them. It
+ * `snapshot.<g>` holds the whole state at the seal that closed `log.<g-1>`: Jobs, Pods,
+ * CronJobs and events, in list order, framed line by line and closed by an `end` line that counts them. It
  * is written under a temporary name, fsynced, renamed into place and the directory fsynced, so
  * under its final name it is always complete; a snapshot that does not read back whole is
  * damage, and opening fails naming it.
@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import type { CronJob } from '../../../core/index.js'
 import type { Job, Pod } from '../../../core/model/types.js'
 import type { StoredEvent } from '../../ports/JobStore.js'
 import { corruptFile, ioFault } from './faults.js'
@@ -28,6 +29,8 @@ export interface SnapshotContent {
   readonly head: string
   readonly jobs: ReadonlyArray<Job>
   readonly pods: ReadonlyArray<Pod>
+  /** Absent in snapshots written before CronJobs were stored (read as none). */
+  readonly cronJobs?: ReadonlyArray<CronJob>
   readonly events: ReadonlyArray<{ readonly event: StoredEvent; readonly lastMs: number }>
 }
 
@@ -60,6 +63,7 @@ export function writeSnapshot(dir: string, content: SnapshotContent): void {
         add(header)
         for (const o of content.jobs) add({ t: 'job', o })
         for (const o of content.pods) add({ t: 'pod', o })
+        for (const o of content.cronJobs ?? []) add({ t: 'cronjob', o })
         for (const { event, lastMs } of content.events) add({ t: 'ev', e: event, ms: lastMs })
         add({ t: 'end', lines })
         writeAll(fd, pending.join(''))
@@ -90,6 +94,7 @@ export function readSnapshot(dir: string, generation: number): SnapshotContent |
   if (consumed !== data.length) throw corruptFile(file, consumed, 'incomplete last line')
   const jobs: Job[] = []
   const pods: Pod[] = []
+  const cronJobs: CronJob[] = []
   const events: Array<{ readonly event: StoredEvent; readonly lastMs: number }> = []
   let header: SnapshotHeader | undefined
   let ended = false
@@ -114,6 +119,9 @@ export function readSnapshot(dir: string, generation: number): SnapshotContent |
       case 'pod':
         pods.push(value.o)
         break
+      case 'cronjob':
+        cronJobs.push(value.o)
+        break
       case 'ev':
         events.push({ event: value.e, lastMs: value.ms })
         break
@@ -126,7 +134,7 @@ export function readSnapshot(dir: string, generation: number): SnapshotContent |
     }
   }
   if (header === undefined || !ended) throw corruptFile(file, data.length, 'incomplete (no end line)')
-  return { generation, rv: header.rv, head: header.head, jobs, pods, events }
+  return { generation, rv: header.rv, head: header.head, jobs, pods, cronJobs, events }
 }
 
 /** Replaces `log.<generation>` by a marker that points to `snapshot.<into>`. */

@@ -22,13 +22,15 @@
  * - Requests are rate limited client-side (`qps`/`burst`, default 20/30 as
  *   kube-controller-manager); watches reconnect and report `Gone` (see `watch.ts`).
  */
-import { Effect, Either, Layer } from 'effect'
+import { Context, Effect, Either, Layer } from 'effect'
 import type { Scope } from 'effect'
 import { hostname } from 'node:os'
 import type { JobStatus, Pod, PodStatus } from '../../../core/model/types.js'
 import { StoreUnavailable } from '../../ports/errors.js'
 import type { NotFound, ResourceKind, StoreError } from '../../ports/errors.js'
 import { JobStore } from '../../ports/JobStore.js'
+import { CronJobStore } from '../../ports/CronJobStore.js'
+import type { CronJobStoreService } from '../../ports/CronJobStore.js'
 import type { DeleteOptions, JobStoreService, ObjectKey } from '../../ports/JobStore.js'
 import { isUidMismatch, messageOf, toStoreError, uidPreconditionFailed } from './apiErrors.js'
 import type { KubernetesStoreConfig } from './config.js'
@@ -43,9 +45,9 @@ import {
 import { connect, DEFAULT_USER_AGENT } from './connection.js'
 import { makeEventRecorder } from './events.js'
 import { listAll } from './list.js'
-import { isRecord, jobForCreate, jobStatusPatch, podForCreate, podMetadataPatch, podStatusPatch, removeFinalizerPatch } from './objects.js'
+import { cronJobStatusPatch, isRecord, jobForCreate, jobStatusPatch, podForCreate, podMetadataPatch, podStatusPatch, removeFinalizerPatch } from './objects.js'
 import type { Resource } from './resources.js'
-import { jobs, pods } from './resources.js'
+import { cronJobs, jobs, pods } from './resources.js'
 import type { ApiRequest, ApiResponse, Transport } from './transport.js'
 import { makeTransport } from './transport.js'
 import { watchResource } from './watch.js'
@@ -59,8 +61,11 @@ const STRATEGIC_MERGE = 'application/strategic-merge-patch+json'
 const MERGE = 'application/merge-patch+json'
 const JSON_PATCH = 'application/json-patch+json'
 
+/** Both ports on one API server: Jobs, Pods and Events, and CronJobs. */
+export type KubernetesStoreService = JobStoreService & CronJobStoreService
+
 /** A store on the configured API server, for the life of the scope. */
-export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStoreService, StoreUnavailable, Scope.Scope> {
+export function make(config: KubernetesStoreConfig = {}): Effect.Effect<KubernetesStoreService, StoreUnavailable, Scope.Scope> {
   return Effect.gen(function* () {
     const kc = yield* loadKubeConfig(config)
     const userAgent = config.userAgent ?? DEFAULT_USER_AGENT
@@ -119,22 +124,25 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStore
       ...(options?.preconditionUid !== undefined ? { preconditions: { uid: options.preconditionUid } } : {}),
     })
 
-    const service: JobStoreService = {
+    /** A POST of a manifest, decoded strictly by the server (`fieldValidation=Strict`). */
+    const createFrom = <A>(resource: Resource<A>, manifest: unknown) =>
+      Effect.suspend(() => {
+        const body = isRecord(manifest) ? manifest : {}
+        const metadata = isRecord(body['metadata']) ? body['metadata'] : {}
+        const namespace = typeof metadata['namespace'] === 'string' && metadata['namespace'] !== '' ? metadata['namespace'] : DEFAULT_NAMESPACE
+        const key = { namespace, name: typeof metadata['name'] === 'string' ? metadata['name'] : String(metadata['generateName'] ?? '') }
+        return write(resource, key, {
+          method: 'POST',
+          path: resource.collectionPath(namespace),
+          query: { ...writeQuery, fieldValidation: 'Strict' },
+          body: isRecord(manifest) ? jobForCreate(body, namespace) : manifest,
+        }).pipe(only('AlreadyExists', 'Conflict', 'Invalid'))
+      })
+
+    const service: KubernetesStoreService = {
       getJob: (key) => get(jobs, key),
       listJobs: (options) => listAll(transport, jobs, scoped(options), pageSize),
-      createJob: (manifest) =>
-        Effect.suspend(() => {
-          const body = isRecord(manifest) ? manifest : {}
-          const metadata = isRecord(body['metadata']) ? body['metadata'] : {}
-          const namespace = typeof metadata['namespace'] === 'string' && metadata['namespace'] !== '' ? metadata['namespace'] : DEFAULT_NAMESPACE
-          const key = { namespace, name: typeof metadata['name'] === 'string' ? metadata['name'] : String(metadata['generateName'] ?? '') }
-          return write(jobs, key, {
-            method: 'POST',
-            path: jobs.collectionPath(namespace),
-            query: { ...writeQuery, fieldValidation: 'Strict' },
-            body: isRecord(manifest) ? jobForCreate(body, namespace) : manifest,
-          }).pipe(only('AlreadyExists', 'Conflict', 'Invalid'))
-        }),
+      createJob: (manifest) => createFrom(jobs, manifest),
       updateJob: (job) => {
         const key = keyOf(job.metadata)
         return write(jobs, key, {
@@ -208,16 +216,54 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<JobStore
 
       recordEvent: (event) => events.record(event),
       listEvents: (options) => events.list(options),
+
+      // A real cluster may run the built-in cronjob-controller on the same CronJobs.
+      clusterShared: true,
+      getCronJob: (key) => get(cronJobs, key),
+      listCronJobs: (options) => listAll(transport, cronJobs, scoped(options), pageSize),
+      createCronJob: (manifest) => createFrom(cronJobs, manifest),
+      updateCronJob: (cronJob) => {
+        const key = keyOf(cronJob.metadata)
+        return write(cronJobs, key, {
+          method: 'PUT',
+          path: cronJobs.objectPath(key),
+          query: { ...writeQuery, fieldValidation: 'Strict' },
+          body: cronJob,
+        }).pipe(only('NotFound', 'Conflict', 'Invalid'))
+      },
+      updateCronJobStatus: (key, status, resourceVersion) =>
+        write(cronJobs, key, {
+          method: 'PATCH',
+          path: cronJobs.objectPath(key, 'status'),
+          query: writeQuery,
+          body: cronJobStatusPatch(status, resourceVersion),
+          contentType: JSON_PATCH,
+        }).pipe(only('NotFound', 'Conflict', 'Invalid')),
+      removeCronJobFinalizer: (key, finalizer) =>
+        call(cronJobs, key, {
+          method: 'PATCH',
+          path: cronJobs.objectPath(key),
+          query: writeQuery,
+          body: removeFinalizerPatch(finalizer),
+          contentType: STRATEGIC_MERGE,
+        }).pipe(Effect.asVoid, only('NotFound', 'Conflict', 'Invalid')),
+      deleteCronJob: (key, options) =>
+        // batch/v1's default for CronJobs is Background (the server's DeleteDependents); said explicitly.
+        remove(cronJobs, key, deleteBody(options, { propagationPolicy: options?.propagationPolicy ?? 'Background' })),
+      watchCronJobs: (options) => watchResource(kc, transport, cronJobs, scoped(options), watchSettings),
     }
     return service
   })
 }
 
 /**
- * `JobStore` on a real API server. Fails with `StoreUnavailable` when the configuration cannot
- * be loaded or (with `probe`, the default) the server does not answer.
+ * `JobStore` and `CronJobStore` on a real API server. Fails with `StoreUnavailable` when the
+ * configuration cannot be loaded or (with `probe`, the default) the server does not answer.
+ * The controller runs this store's CronJobs only with `cronJobController: true` (see
+ * `ControllerOptions.cronJobController`).
  */
-export const layer = (config: KubernetesStoreConfig = {}): Layer.Layer<JobStore, StoreUnavailable> => Layer.scoped(JobStore, make(config))
+export const layer = (config: KubernetesStoreConfig = {}): Layer.Layer<JobStore | CronJobStore, StoreUnavailable> =>
+  Layer.scopedContext(Effect.map(make(config), (service) => Context.make(JobStore, service).pipe(Context.add(CronJobStore, service))))
 
 /**
  * Creates the namespace unless it exists (the store never creates namespaces by itself; a

@@ -13,6 +13,9 @@ import { renderFieldError } from '../../../core/model/fieldErrors.js'
 import { jobCodec } from '../../../core/model/codecs.js'
 import { decodePod } from '../../../core/model/decode.js'
 import { defaultJob } from '../../../core/model/defaults.js'
+import type { CronJob, CronJobStatus } from '../../../core/index.js'
+import { defaultCronJob } from '../../../core/index.js'
+import { cronJobCodec } from '../../../core/cronjob/codec.js'
 import type { Job, JobStatus, Pod, PodStatus } from '../../../core/model/types.js'
 import type { PodMetadataPatch } from '../../ports/JobStore.js'
 import { isKubeValidationError } from '../../../core/model/codecKit.js'
@@ -36,6 +39,32 @@ export function decodeJobObject(raw: unknown): Either.Either<Job, string> {
   // The stored Job is defaulted already; `defaultJob` only types it (and is a no-op on its values).
   const job = defaultJob(manifest as Job)
   return E.right({ ...job, status: withCounters(job.status) })
+}
+
+/** CronJobs as the server stores them: every field the model knows is checked, unknown ones are kept. */
+const storedCronJob = cronJobCodec({ unknownFields: 'keep', enums: 'strict' }, 'passThrough')
+
+/** A CronJob the server sent (list items come without `apiVersion`/`kind`); `Left` explains what is wrong with it. */
+export function decodeCronJobObject(raw: unknown): Either.Either<CronJob, string> {
+  if (!isRecord(raw)) return E.left('not an object')
+  const decoded = storedCronJob.decode({ ...raw, apiVersion: 'batch/v1', kind: 'CronJob' })
+  if (decoded._tag === 'Left') {
+    return E.left(
+      decoded.left
+        .map((e) => (isKubeValidationError(e) ? renderFieldError(e.fieldError) : (e.message ?? 'invalid value')))
+        .join('; '),
+    )
+  }
+  // The stored CronJob is defaulted already; `defaultCronJob` only types it.
+  return E.right(defaultCronJob(decoded.right))
+}
+
+/** The status subresource write of a CronJob: as `jobStatusPatch`, the status replaced whole, guarded by the resourceVersion. */
+export function cronJobStatusPatch(status: CronJobStatus, resourceVersion: string): ReadonlyArray<Record<string, unknown>> {
+  return [
+    { op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion },
+    { op: 'add', path: '/status', value: status },
+  ]
 }
 
 /**

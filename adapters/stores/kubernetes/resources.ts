@@ -1,12 +1,13 @@
 /**
- * The two kinds the store keeps on the API server, Jobs (batch/v1) and Pods (v1): where they
- * live and how their JSON is read.
+ * The kinds the store keeps on the API server, Jobs and CronJobs (batch/v1) and Pods (v1):
+ * where they live and how their JSON is read.
  */
 import type { Either } from 'effect'
+import type { CronJob } from '../../../core/index.js'
 import type { Job, Pod } from '../../../core/model/types.js'
 import type { ResourceKind } from '../../ports/errors.js'
 import type { ObjectKey } from '../../ports/JobStore.js'
-import { decodeJobObject, decodePodObject } from './objects.js'
+import { decodeCronJobObject, decodeJobObject, decodePodObject } from './objects.js'
 
 /** One kind of object on the API server. */
 export interface Resource<A> {
@@ -33,3 +34,5 @@ function resource<A>(kind: ResourceKind, prefix: string, plural: string, decode:
 export const jobs: Resource<Job> = resource('Job', '/apis/batch/v1', 'jobs', decodeJobObject)
 /** v1 Pods. */
 export const pods: Resource<Pod> = resource('Pod', '/api/v1', 'pods', decodePodObject)
+/** batch/v1 CronJobs. */
+export const cronJobs: Resource<CronJob> = resource('CronJob', '/apis/batch/v1', 'cronjobs', decodeCronJobObject)

@@ -14,14 +14,18 @@
  * generated names from effect's `Random`, uids from `crypto.randomUUID`.
  */
 import { randomUUID } from 'node:crypto'
-import { Effect, Either, Layer, Schedule } from 'effect'
+import { Context, Effect, Either, Layer, Schedule } from 'effect'
+import type { CronJob } from '../../../core/index.js'
 import type { Job, ObjectMeta, Pod } from '../../../core/model/types.js'
 import { AlreadyExists, NotFound } from '../../ports/errors.js'
 import type { ResourceKind } from '../../ports/errors.js'
 import { JobStore } from '../../ports/JobStore.js'
+import { CronJobStore } from '../../ports/CronJobStore.js'
+import type { CronJobStoreService } from '../../ports/CronJobStore.js'
 import { withNowMs } from '../../shell/effects/clock.js'
 import { retryAfterFailure } from '../../shell/effects/retry.js'
 import type { JobStoreService, ListOptions, ListResult, ObjectKey } from '../../ports/JobStore.js'
+import * as CronJobWrites from '../store-kit/cronJobWrites.js'
 import { EventLog } from '../store-kit/eventLog.js'
 import * as JobWrites from '../store-kit/jobWrites.js'
 import { GENERATED_NAME_ATTEMPTS, generateName, prefixToGenerate } from '../store-kit/names.js'
@@ -50,14 +54,18 @@ interface Kind<A extends { readonly metadata: ObjectMeta }> {
   readonly hub: WatchHub.WatchHub<A>
 }
 
+/** Both ports of one memory store: Jobs, Pods and Events, and CronJobs. */
+export type MemoryStoreService = JobStoreService & CronJobStoreService
+
 /** A memory store with the given options; each run makes a new, empty store. */
-export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobStoreService> {
+export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<MemoryStoreService> {
   return Effect.gen(function* () {
     const historySize = options.historySize ?? DEFAULT_HISTORY_SIZE
     let version = 0
     const currentVersion = (): number => version
     const jobs: Kind<Job> = { name: 'Job', table: new ObjectTable(), hub: yield* WatchHub.make<Job>(historySize, currentVersion) }
     const pods: Kind<Pod> = { name: 'Pod', table: new ObjectTable(), hub: yield* WatchHub.make<Pod>(historySize, currentVersion) }
+    const cronJobs: Kind<CronJob> = { name: 'CronJob', table: new ObjectTable(), hub: yield* WatchHub.make<CronJob>(historySize, currentVersion) }
     const events = new EventLog()
 
     /** Applies a decided write: new version, frozen snapshot, table, watches. Synchronous. */
@@ -136,7 +144,7 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
       })
     }
 
-    const service: JobStoreService = {
+    const service: MemoryStoreService = {
       getJob: (key) => get(jobs, key),
       listJobs: (options) => list(jobs, options),
       createJob: (manifest) =>
@@ -172,18 +180,34 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<JobSto
           return Effect.void
         }),
       listEvents: (options) => Effect.sync(() => events.list(options.namespace, options.involvedObjectName)),
+
+      getCronJob: (key) => get(cronJobs, key),
+      listCronJobs: (options) => list(cronJobs, options),
+      createCronJob: (manifest) =>
+        insert(cronJobs, prefixToGenerate(manifestNames(manifest)), (name, nowMs) =>
+          CronJobWrites.createCronJob(manifest, { name, uid: randomUUID(), nowMs }),
+        ),
+      updateCronJob: (cronJob) => modify(cronJobs, keyOf(cronJob.metadata), (stored) => CronJobWrites.updateCronJob(stored, cronJob)),
+      updateCronJobStatus: (key, status, resourceVersion) =>
+        modify(cronJobs, key, (stored) => CronJobWrites.updateCronJobStatus(stored, status, resourceVersion)),
+      removeCronJobFinalizer: (key, finalizer) =>
+        Effect.asVoid(modify(cronJobs, key, (stored) => Either.right(CronJobWrites.removeCronJobFinalizer(stored, finalizer)))),
+      deleteCronJob: (key, options) =>
+        Effect.asVoid(modify(cronJobs, key, (stored, nowMs) => CronJobWrites.deleteCronJob(stored, options, nowMs))),
+      watchCronJobs: (options) => cronJobs.hub.watch(options),
     }
     return service
   })
 }
 
 /** A new, empty memory store with the default options. */
-export const make: Effect.Effect<JobStoreService> = makeWith()
+export const make: Effect.Effect<MemoryStoreService> = makeWith()
 
-/** `JobStore` backed by memory, with the given options. */
-export const layerWith = (options: MemoryStoreOptions): Layer.Layer<JobStore> => Layer.effect(JobStore, makeWith(options))
+/** `JobStore` and `CronJobStore` backed by one memory store, with the given options. */
+export const layerWith = (options: MemoryStoreOptions): Layer.Layer<JobStore | CronJobStore> =>
+  Layer.effectContext(Effect.map(makeWith(options), (service) => Context.make(JobStore, service).pipe(Context.add(CronJobStore, service))))
 
-/** `JobStore` backed by memory: the embedded default backend. */
-export const layer: Layer.Layer<JobStore> = layerWith({})
+/** `JobStore` and `CronJobStore` backed by memory: the embedded default backend. */
+export const layer: Layer.Layer<JobStore | CronJobStore> = layerWith({})
 
 /** The `metadata` of an undecoded manifest, when it has names to read. */

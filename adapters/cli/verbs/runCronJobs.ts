@@ -146,7 +146,9 @@ export function runCronJobs(run: CronJobRun, context: CommandContext): Effect.Ef
   return Effect.gen(function* () {
     const nowMs = yield* Clock.currentTimeMillis
     for (const cronJob of run.cronJobs) yield* printLine(upcomingRunsLine(cronJob, nowMs))
-    const signal = yield* Effect.raceFirst(Effect.zipRight(announceJobs(run.cronJobs, run.onFinished, context), Effect.never), run.stopSignal)
+    // Effect.never holds a timer: neither the watches nor the signal handlers keep Node's event loop alive.
+    const announcing = Effect.zipRight(announceJobs(run.cronJobs, run.onFinished, context), Effect.never)
+    const signal = yield* Effect.raceAll([Effect.zipRight(Effect.never, Effect.never), announcing, run.stopSignal])
     yield* printErrorLine(`jobctl run: ${signal}: suspending the CronJobs and stopping their Jobs`)
     yield* stopCronJobs(run.cronJobs, run.stopJobs, context)
     return ExitCode.Ok

@@ -16,4 +16,4 @@ const freshFileStore = Layer.unwrapScoped(
   ),
 )
 
-runConformance({ name: 'file', layer: freshFileStore })
+runConformance({ name: 'file', layer: freshFileStore, capabilities: { cronJobs: true } })

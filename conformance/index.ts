@@ -29,8 +29,10 @@ import { policies } from './scenarios/policies.js'
 import { robustness } from './scenarios/robustness.js'
 import { validation } from './scenarios/validation.js'
 import { faults } from './scenarios/faults.js'
+import { cronJobs } from './scenarios/cronJobs.js'
 
-export type { Capabilities, ConformanceOptions, Recording, Scenario, ScenarioOptions, World, WaitOptions } from './toolkit.js'
+export type { Capabilities, ConformanceOptions, PassOptions, Recording, Scenario, ScenarioOptions, World, WaitOptions } from './toolkit.js'
+export type { CronJobWorld } from './cronJobWorld.js'
 export { backoffBaseSeconds, controlsTheController, jobManifest, scenario } from './toolkit.js'
 
 /** The scenarios, by topic, in the order they are registered. */
@@ -47,6 +49,7 @@ export const scenarioGroups: ReadonlyArray<{ readonly title: string; readonly sc
   { title: 'terminal jobs and controller restarts', scenarios: robustness },
   { title: 'validation', scenarios: validation },
   { title: 'a failing API and controller crashes', scenarios: faults },
+  { title: 'cronJobs', scenarios: cronJobs },
 ]
 
 /** The capabilities with their defaults filled in. */
@@ -56,6 +59,7 @@ export function resolveCapabilities(capabilities: Capabilities | undefined): Req
     controllerName: capabilities?.controllerName ?? BUILT_IN_CONTROLLER,
     externalController: capabilities?.externalController ?? false,
     maxBackoffWaitSeconds: capabilities?.maxBackoffWaitSeconds ?? Number.POSITIVE_INFINITY,
+    cronJobs: capabilities?.cronJobs ?? false,
   }
 }
 

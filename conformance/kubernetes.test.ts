@@ -2,7 +2,8 @@
  * The conformance suite against a real kube-apiserver (etcd + apiserver on loopback, no
  * controller manager): our controller reconciles, the scripted runtime plays the kubelet
  * through the pods' binding and status subresources. Each scenario's store keeps to its own
- * namespace, so its controller sees only its Jobs.
+ * namespace, so its controller sees only its Jobs (and CronJobs: with no kube-controller-manager
+ * here, ours is the cluster's CronJob controller, `cronJobController: true`).
  */
 import { afterAll, beforeAll } from 'vitest'
 import * as KubernetesStore from '../adapters/stores/kubernetes/KubernetesStore.js'
@@ -20,6 +21,8 @@ afterAll(() => plane?.stop())
 runConformance({
   name: 'kubernetes',
   ...kubernetesStores(() => plane!),
-  capabilities: { testClock: false, controllerName: KubernetesStore.DEFAULT_CONTROLLER_NAME },
+  capabilities: { testClock: false, controllerName: KubernetesStore.DEFAULT_CONTROLLER_NAME, cronJobs: true },
+  // No kube-controller-manager runs here, so our controller is the cluster's CronJob controller.
+  controller: { cronJobController: true },
   concurrent: true,
 })

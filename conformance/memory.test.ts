@@ -1,4 +1,4 @@
 import * as MemoryStore from '../adapters/stores/memory/MemoryStore.js'
 import { runConformance } from './index.js'
 
-runConformance({ name: 'memory', layer: MemoryStore.layer })
+runConformance({ name: 'memory', layer: MemoryStore.layer, capabilities: { cronJobs: true } })

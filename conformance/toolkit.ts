@@ -8,10 +8,13 @@
  * Everything here goes through the ports (`JobStore`, `ScriptedRuntime`, effect's `Clock`)
  * and `Controller.start`; nothing knows how a particular store keeps its objects.
  */
-import { Cause, Clock, Duration, Effect, Exit, Layer, Scope, Stream, TestClock } from 'effect'
+import { Cause, Clock, Duration, Effect, Exit, Layer, Option, Scope, Stream, TestClock } from 'effect'
 import * as Controller from '../adapters/shell/controller/Controller.js'
 import type { ControllerHandle, ControllerOptions } from '../adapters/shell/controller/Controller.js'
 import { JobStore } from '../adapters/ports/JobStore.js'
+import { optionalCronJobStore } from '../adapters/ports/CronJobStore.js'
+import type { CronJobWorld } from './cronJobWorld.js'
+import { makeCronJobWorld } from './cronJobWorld.js'
 import type { JobStoreService, ObjectKey, StoredEvent } from '../adapters/ports/JobStore.js'
 import type { FaultInjectorService } from '../adapters/stores/faults/FaultyStore.js'
 import { PodRuntime } from '../adapters/ports/PodRuntime.js'
@@ -55,6 +58,11 @@ export interface Capabilities {
    * a controller whose back-off cannot be shortened. Default: no limit.
    */
   readonly maxBackoffWaitSeconds?: number
+  /**
+   * The backend provides `CronJobStore` and the controller under test runs CronJobs: the
+   * `cronJobs` topic is registered. Default false (a backend of Jobs alone).
+   */
+  readonly cronJobs?: boolean
 }
 
 /** The pod-failure back-off base, in seconds, that the scenario Jobs get with these capabilities. */
@@ -295,6 +303,15 @@ export interface WaitOptions {
   readonly maxStep?: Duration.DurationInput
 }
 
+/** How `pass` lets time go by. */
+export interface PassOptions {
+  /**
+   * The longest single step of the clock (TestClock only; it always stops at the next moment
+   * something wakes up). Default 5 seconds; hours of schedules can take bigger steps.
+   */
+  readonly maxStep?: Duration.DurationInput
+}
+
 /** What a scenario gets: the backend, the kubelet's controls, the controller and the helpers. */
 export interface World {
   readonly namespace: string
@@ -351,7 +368,7 @@ export interface World {
    * Lets `duration` of scenario time pass with everything running (in real time: a tenth of
    * it, at most 10 s, matching `seconds` and the shortened back-off).
    */
-  readonly pass: (duration: Duration.DurationInput) => Effect.Effect<void>
+  readonly pass: (duration: Duration.DurationInput, options?: PassOptions) => Effect.Effect<void>
   /** Everything the recorder saw of a Job so far. */
   readonly recording: (jobName: string) => Recording
 
@@ -368,6 +385,8 @@ export interface World {
    * while the scenario waits (`eventually`, `pass`).
    */
   readonly runControllerThrough: (faults: FaultInjectorService) => Effect.Effect<void>
+  /** CronJobs: the backend's `CronJobStore` and helpers (with `capabilities.cronJobs`). */
+  readonly cronJobs: CronJobWorld
 }
 
 /** A scenario: what it checks, which rules, and how. */
@@ -429,9 +448,14 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
   const externalController = options.capabilities?.externalController ?? false
   const namespace = options.namespace?.(number) ?? `conformance-${number}`
   const scripts = new Map<string, PodScript>()
+  /** Scripts for the pods of the Jobs a CronJob creates (`<cronjob>-<minutes>`), by CronJob. */
+  const cronJobScripts = new Map<string, PodScript>()
   const dispatch: PodScript = (pod) => {
     const jobName = pod.pod.metadata.labels?.[JOB_NAME_LABEL] ?? controllerOf(pod.pod)?.name ?? ''
-    return (scripts.get(`${pod.pod.metadata.namespace ?? 'default'}/${jobName}`) ?? runUntilTold)(pod)
+    const podNamespace = pod.pod.metadata.namespace ?? 'default'
+    const ofCronJob = /^(.*)-\d+$/.exec(jobName)?.[1]
+    const script = scripts.get(`${podNamespace}/${jobName}`) ?? (ofCronJob === undefined ? undefined : cronJobScripts.get(`${podNamespace}/${ofCronJob}`))
+    return (script ?? runUntilTold)(pod)
   }
   /** In real time a script's delays shrink like every other scenario duration (÷10). */
   const scaled = (script: PodScript): PodScript => (testClock ? script : (pod) => scalePlan(script(pod), 0.1))
@@ -533,14 +557,15 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
         }
       })
 
-    const pass = (duration: Duration.DurationInput): Effect.Effect<void> =>
+    const pass = (duration: Duration.DurationInput, passOptions?: PassOptions): Effect.Effect<void> =>
       Effect.gen(function* () {
         const scenarioMs = millis(duration, 0)
+        const maxStepMs = millis(passOptions?.maxStep, 5_000)
         const until = (yield* Clock.currentTimeMillis) + (testClock ? scenarioMs : Math.min(scenarioMs / 10, 10_000))
         for (;;) {
           const now = yield* Clock.currentTimeMillis
           if (now >= until) break
-          yield* step(testClock ? 5_000 : 50, until)
+          yield* step(testClock ? maxStepMs : 50, until)
         }
         if (testClock) yield* settle
       })
@@ -627,6 +652,16 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
       stopController,
       startController,
       runControllerThrough,
+      cronJobs: makeCronJobWorld({
+        store: Option.getOrUndefined(yield* optionalCronJobStore),
+        jobStore: store,
+        namespace,
+        controllerName,
+        testClock,
+        setScript: (cronJobName, script) => void cronJobScripts.set(`${namespace}/${cronJobName}`, scaled(script)),
+        eventually,
+        pass,
+      }),
     }
     yield* body(world)
   })

@@ -1,6 +1,6 @@
 /**
  * The reference run: the same suite against the same kind of API server, with upstream's
- * kube-controller-manager (only its job, garbage-collector and TTL-after-finished controllers)
+ * kube-controller-manager (only its job, garbage-collector, TTL-after-finished and cronjob controllers)
  * doing the reconciling instead of our engine. Scenario Jobs carry no `spec.managedBy`, so the
  * built-in controller takes them; the scripted runtime still plays the kubelet.
  *
@@ -11,14 +11,15 @@
  */
 import { afterAll, beforeAll } from 'vitest'
 import type { ControlPlane } from '../adapters/stores/kubernetes/testing/controlPlane.js'
-import { startControlPlane } from '../adapters/stores/kubernetes/testing/controlPlane.js'
+import { DEFAULT_CONTROLLERS, startControlPlane } from '../adapters/stores/kubernetes/testing/controlPlane.js'
 import { BUILT_IN_CONTROLLER } from '../core/model/wellKnown.js'
 import { runConformance } from './index.js'
 import { kubernetesStores } from './testing/kubernetesStores.js'
 
 let plane: ControlPlane | undefined
 beforeAll(async () => {
-  plane = await startControlPlane({ withControllerManager: true })
+  // Upstream's cronjob-controller runs the CronJob scenarios (only the short `* * * * *` ones: real minutes).
+  plane = await startControlPlane({ withControllerManager: true, controllers: [...DEFAULT_CONTROLLERS, 'cronjob-controller'] })
 })
 afterAll(() => plane?.stop())
 
@@ -31,6 +32,6 @@ const maxBackoffWaitSeconds = Number(process.env['UPSTREAM_MAX_BACKOFF_WAIT_SECO
 runConformance({
   name: 'upstream kube-controller-manager',
   ...kubernetesStores(() => plane!),
-  capabilities: { testClock: false, controllerName: BUILT_IN_CONTROLLER, externalController: true, maxBackoffWaitSeconds },
+  capabilities: { testClock: false, controllerName: BUILT_IN_CONTROLLER, externalController: true, maxBackoffWaitSeconds, cronJobs: true },
   concurrent: true,
 })

@@ -13,7 +13,10 @@ import { isManagedBy, reconcile, reconcileAfterFailedPodCalls } from '../../../c
 import type { StoreError } from '../../ports/errors.js'
 import { JobStore } from '../../ports/JobStore.js'
 import type { JobStoreService } from '../../ports/JobStore.js'
+import { optionalCronJobStore } from '../../ports/CronJobStore.js'
 import { applyPlan } from './applyPlan.js'
+import type { CronJobController } from './cronJobs/CronJobController.js'
+import { makeCronJobController } from './cronJobs/CronJobController.js'
 import { Expectations } from './Expectations.js'
 import { collectDependents, releaseOrphanFinalizer } from './garbageCollector.js'
 import type { CacheChange } from './Informer.js'
@@ -33,13 +36,27 @@ export interface ControllerOptions {
   readonly registry?: Registry
   /** Parallel pod operations within one sync. */
   readonly podConcurrency?: number
+  /**
+   * Run the CronJob controller too (it needs `CronJobStore` in the context). Default: on when
+   * the context provides `CronJobStore`, except for a store shared with a cluster's own
+   * controllers (`CronJobStoreService.clusterShared`, the Kubernetes store): there the
+   * built-in cronjob-controller would act on the same CronJobs (CronJob has no `managedBy`), so
+   * this controller takes them only when told it is the cluster's CronJob controller
+   * (`cronJobController: true`, with kube-controller-manager run as
+   * `--controllers=*,-cronjob-controller`). `false` leaves CronJobs alone.
+   */
+  readonly cronJobController?: boolean
+  /** CronJobs synced in parallel (kube-controller-manager's `--concurrent-cron-job-syncs`, default 5). */
+  readonly cronJobWorkers?: number
 }
 
 /** A running controller. */
 export interface ControllerHandle {
   readonly metrics: ControllerMetrics
-  /** Keys queued or being synced. */
+  /** Keys queued or being synced (Jobs and CronJobs). */
   readonly pendingWork: () => number
+  /** Whether this controller runs the CronJobs of its store (see `ControllerOptions.cronJobController`). */
+  readonly runsCronJobs: boolean
 }
 
 const GC_PREFIX = 'gc:'
@@ -64,11 +81,13 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
     const jobKeyByUid = new Map<string, string>()
     const podsByOwnerUid = new Map<string, Set<string>>()
     const orphansByNamespace = new Map<string, Set<string>>()
+    const cronJobController = yield* cronJobControllerFor(store, options)
 
     // ---- cache indexes and wake-ups (R158) ----
     const onJobChange = (change: CacheChange<Job>): Effect.Effect<void> =>
       Effect.gen(function* () {
         const { key, previous, current } = change
+        if (cronJobController !== undefined) yield* cronJobController.observeJob(change)
         if (previous?.metadata.uid !== undefined && previous.metadata.uid !== current?.metadata.uid) jobKeyByUid.delete(previous.metadata.uid)
         if (current?.metadata.uid !== undefined) jobKeyByUid.set(current.metadata.uid, key)
         if (current === undefined) {
@@ -210,11 +229,25 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
      */
     const unsureOfStatus = new Set<string>()
 
+    /**
+     * Puts a Job this controller wrote (or read back) into the cache, unless the cache has a
+     * newer copy. The informer skips the watch event of that version later, so the CronJob
+     * controller hears of the change here (a finished Job is what frees a Forbid run).
+     */
+    const cacheWrittenJob = (key: string, written: Job): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const previous = jobs.get(key)
+        const current = newest(previous, written)
+        if (current === previous) return Effect.void
+        jobs.set(key, current)
+        return cronJobController === undefined ? Effect.void : cronJobController.observeJob(previous === undefined ? { key, current } : { key, previous, current })
+      })
+
     const refreshIfUnsure = (key: string): Effect.Effect<void, StoreError> =>
       Effect.suspend(() => {
         if (!unsureOfStatus.has(key)) return Effect.void
         return store.getJob(parseObjectKey(key)).pipe(
-          Effect.map((fresh) => void jobs.set(key, newest(jobs.get(key), fresh))),
+          Effect.flatMap((fresh) => cacheWrittenJob(key, fresh)),
           // Gone: the informer removes it, and the sync below finds nothing.
           Effect.catchTag('NotFound', () => Effect.sync(() => void jobs.delete(key))),
           Effect.tap(() => Effect.sync(() => unsureOfStatus.delete(key))),
@@ -278,7 +311,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
           if (isFinished(applied.status)) backoffs.delete(uid)
           recordProgress(job, applied.status, applied.facts.failurePolicyActions)
         }
-        if (statusWrites > 0) jobs.set(key, newest(jobs.get(key), outcome.right.job))
+        if (statusWrites > 0) yield* cacheWrittenJob(key, outcome.right.job)
         if (podCallError === undefined) queue.forget(key)
         else {
           // R93/R161: the status was written; the failed pod calls are retried with back-off.
@@ -348,11 +381,28 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
     )
     yield* Deferred.await(jobsSynced)
     yield* Deferred.await(podsSynced)
+    if (cronJobController !== undefined) yield* cronJobController.start
     const workers = Math.max(1, options.workers ?? 5)
     for (let i = 0; i < workers; i++) yield* Effect.forkScoped(worker)
     yield* Effect.logDebug(`job controller started with ${workers} workers`)
-    return { metrics, pendingWork: queue.size }
+    const pendingWork = cronJobController === undefined ? queue.size : () => queue.size() + cronJobController.pendingWork()
+    return { metrics, pendingWork, runsCronJobs: cronJobController !== undefined }
   })
+
+/** The CronJob controller when this controller runs CronJobs (see `ControllerOptions.cronJobController`). */
+function cronJobControllerFor(jobs: JobStoreService, options: ControllerOptions): Effect.Effect<CronJobController | undefined> {
+  return Effect.gen(function* () {
+    const found = yield* optionalCronJobStore
+    if (options.cronJobController === false) return undefined
+    if (found._tag === 'None') {
+      if (options.cronJobController === true) yield* Effect.logWarning('cronJobController is on, but the store provides no CronJobStore: CronJobs are not run')
+      return undefined
+    }
+    const cronJobs = found.value
+    if (options.cronJobController === undefined && cronJobs.clusterShared === true) return undefined
+    return yield* makeCronJobController({ jobs, cronJobs, retry: options.retry ?? upstreamRetry, workers: options.cronJobWorkers ?? 5 })
+  })
+}
 
 /** The effects one after the other; no step at all for none or one. */
 function inOrder(effects: ReadonlyArray<Effect.Effect<void>>): Effect.Effect<void> {

@@ -33,7 +33,7 @@ export async function startWorld(): Promise<World> {
   const scope = Effect.runSync(Scope.make())
   const store = await Effect.runPromise(MemoryStore.make)
   const engine = await Effect.runPromise(
-    startEngine({ eventBatchMs: 20 }).pipe(Effect.provideService(JobStore, store), Scope.extend(scope)),
+    startEngine({ eventBatchMs: 20 }).pipe(Effect.provideService(JobStore, store), Effect.provideService(CronJobStore, store), Scope.extend(scope)),
   )
   const storeLayer = Layer.merge(Layer.succeed(JobStore, store), Layer.succeed(CronJobStore, store))
   return {

@@ -186,7 +186,7 @@ const BAD_INPUTS: ReadonlyArray<BadInput> = [
     name: 'an object that is not a Job',
     args: ['apply', '-f', files.deployment, '--store', 'memory'],
     code: 1,
-    line: `error: resource mapping not found for name: "web" namespace: "" from "${files.deployment}": no matches for kind "Deployment" in version "apps/v1" (jobctl manages batch/v1 Jobs only)`,
+    line: `error: resource mapping not found for name: "web" namespace: "" from "${files.deployment}": no matches for kind "Deployment" in version "apps/v1" (jobctl manages batch/v1 Jobs and CronJobs only)`,
   },
   { name: 'an unknown resource type', args: ['get', 'deployments', '--store', 'memory'], code: 2, line: `error: the server doesn't have a resource type "deployments" (see 'jobctl get --help')` },
   { name: 'an unknown command', args: ['rollout', 'status'], code: 2, line: `error: unknown command "rollout" for "jobctl" (see 'jobctl --help')` },

@@ -41,25 +41,38 @@ export function readManifests(sources: ReadonlyArray<string>, recursive: boolean
   })
 }
 
-/** The Job manifests among `manifests`; anything else is refused with kubectl's message. */
-export function requireJobs(manifests: ReadonlyArray<Manifest>): Effect.Effect<ReadonlyArray<Manifest>, InputError> {
+/** The kinds `-f` may hold: batch/v1 Jobs and CronJobs. */
+export type WorkloadKind = 'Job' | 'CronJob'
+
+/** A manifest of a Job or a CronJob. */
+export interface WorkloadManifest extends Manifest {
+  readonly kind: WorkloadKind
+}
+
+const WORKLOAD_KINDS: ReadonlyArray<WorkloadKind> = ['Job', 'CronJob']
+
+/** Each manifest with its kind; anything but a batch/v1 Job or CronJob is refused with kubectl's message. */
+export function requireWorkloads(manifests: ReadonlyArray<Manifest>): Effect.Effect<ReadonlyArray<WorkloadManifest>, InputError> {
+  const typed: WorkloadManifest[] = []
   for (const { source, object } of manifests) {
     const apiVersion = object['apiVersion']
     const kind = object['kind']
     if (typeof kind !== 'string' || kind === '') return Effect.fail(validationError(source, 'kind not set'))
     if (typeof apiVersion !== 'string' || apiVersion === '') return Effect.fail(validationError(source, 'apiVersion not set'))
-    if (kind !== 'Job' || apiVersion !== 'batch/v1') {
+    const workload = WORKLOAD_KINDS.find((known) => known === kind)
+    if (workload === undefined || apiVersion !== 'batch/v1') {
       const metadata = object['metadata']
       const name = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>)['name'] : undefined
       const namespace = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>)['namespace'] : undefined
       return Effect.fail(
         new InputError({
-          message: `resource mapping not found for name: ${JSON.stringify(String(name ?? ''))} namespace: ${JSON.stringify(String(namespace ?? ''))} from ${JSON.stringify(source)}: no matches for kind ${JSON.stringify(kind)} in version ${JSON.stringify(apiVersion)} (jobctl manages batch/v1 Jobs only)`,
+          message: `resource mapping not found for name: ${JSON.stringify(String(name ?? ''))} namespace: ${JSON.stringify(String(namespace ?? ''))} from ${JSON.stringify(source)}: no matches for kind ${JSON.stringify(kind)} in version ${JSON.stringify(apiVersion)} (jobctl manages batch/v1 Jobs and CronJobs only)`,
         }),
       )
     }
+    typed.push({ source, object, kind: workload })
   }
-  return Effect.succeed(manifests)
+  return Effect.succeed(typed)
 }
 
 /** Reads a file, refusing one larger than `MAX_FILE_BYTES` before reading it. */

@@ -1,15 +1,17 @@
 /**
  * Resource types and names as kubectl reads them: `job`, `jobs`, `job.batch`, `jobs.batch`,
- * `job.v1.batch`, `pod`, `pods`, `po`; `TYPE NAME...` or `TYPE/NAME...`.
+ * `job.v1.batch`, `cronjob`, `cronjobs`, `cj`, `cronjob.batch`, `pod`, `pods`, `po`;
+ * `TYPE NAME...` or `TYPE/NAME...`.
  */
 import { Either } from 'effect'
 
 /** The kinds `jobctl` works with. */
-export type ResourceKind = 'Job' | 'Pod'
+export type ResourceKind = 'Job' | 'CronJob' | 'Pod'
 
 /** How each kind is written in output (`job.batch/pi`, `jobs.batch "pi"`). */
 export const resourceNames: Readonly<Record<ResourceKind, { readonly singular: string; readonly plural: string }>> = {
   Job: { singular: 'job.batch', plural: 'jobs.batch' },
+  CronJob: { singular: 'cronjob.batch', plural: 'cronjobs.batch' },
   Pod: { singular: 'pod', plural: 'pods' },
 }
 
@@ -20,6 +22,13 @@ const ALIASES: ReadonlyMap<string, ResourceKind> = new Map([
   ['jobs.batch', 'Job'],
   ['job.v1.batch', 'Job'],
   ['jobs.v1.batch', 'Job'],
+  ['cronjob', 'CronJob'],
+  ['cronjobs', 'CronJob'],
+  ['cj', 'CronJob'],
+  ['cronjob.batch', 'CronJob'],
+  ['cronjobs.batch', 'CronJob'],
+  ['cronjob.v1.batch', 'CronJob'],
+  ['cronjobs.v1.batch', 'CronJob'],
   ['pod', 'Pod'],
   ['pods', 'Pod'],
   ['po', 'Pod'],

@@ -1,12 +1,14 @@
 /**
- * `jobctl describe`: kubectl's `describeJob` (and a shorter `describePod`) line for line,
+ * `jobctl describe`: kubectl's `describeJob` and `describeCronJob` (and a shorter `describePod`) line for line,
  * aligned with Go's tabwriter as `kubectl describe` is (`k8s.io/kubectl/pkg/describe`).
  */
 import { formatLabelSelector } from '../../../core/model/labelSelector.js'
 import { parseTime } from '../../../core/model/time.js'
+import type { CronJob } from '../../../core/index.js'
 import type { Container, ContainerState, ContainerStatus, Job, Json, JsonObject, Labels, Pod, PodTemplateSpec } from '../../../core/model/types.js'
 import type { StoredEvent } from '../../ports/JobStore.js'
 import { LAST_APPLIED_ANNOTATION } from '../mergePatch.js'
+import { goBool, podTemplateOfCronJob } from './tables.js'
 import { alignTabs, DESCRIBE } from './tabwriter.js'
 import { age, humanDuration, rfc1123z } from './time.js'
 
@@ -56,6 +58,35 @@ export function describeJob(job: Job, events: ReadonlyArray<StoredEvent>, nowMs:
     : `Pods Statuses:\t${status.active ?? 0} Active (${status.ready} Ready) / ${counts}\n`)
   if (spec.completionMode === 'Indexed') w.write(0, `Completed Indexes:\t${capIndexes(status.completedIndexes ?? '', 50)}\n`)
   podTemplate(w, spec.template)
+  eventsSection(w, events, nowMs)
+  return w.render()
+}
+
+/** The `describe cronjob` view (kubectl's `describeCronJob`, its job template and its active Jobs). */
+export function describeCronJob(cronJob: CronJob, events: ReadonlyArray<StoredEvent>, nowMs: number): string {
+  const w = lines()
+  const { spec, status = {} } = cronJob
+  const unsetOr = (value: number | undefined, unit = ''): string => (value === undefined ? '<unset>' : `${value}${unit}`)
+  w.write(0, `Name:\t${cronJob.metadata.name ?? ''}\n`)
+  w.write(0, `Namespace:\t${cronJob.metadata.namespace ?? ''}\n`)
+  labelsMultiline(w, 'Labels', cronJob.metadata.labels)
+  annotationsMultiline(w, 'Annotations', cronJob.metadata.annotations)
+  w.write(0, `Schedule:\t${spec.schedule}\n`)
+  w.write(0, `Concurrency Policy:\t${spec.concurrencyPolicy}\n`)
+  w.write(0, `Suspend:\t${goBool(spec.suspend)}\n`)
+  w.write(0, `Successful Job History Limit:\t${unsetOr(spec.successfulJobsHistoryLimit)}\n`)
+  w.write(0, `Failed Job History Limit:\t${unsetOr(spec.failedJobsHistoryLimit)}\n`)
+  w.write(0, `Starting Deadline Seconds:\t${unsetOr(spec.startingDeadlineSeconds, 's')}\n`)
+  // kubectl's describeJobTemplate: the template's Job spec as written, not defaulted.
+  const jobSpec = spec.jobTemplate.spec ?? {}
+  w.write(0, `Selector:\t${jobSpec.selector === undefined ? '<unset>' : formatLabelSelector(jobSpec.selector)}\n`)
+  w.write(0, `Parallelism:\t${unsetOr(jobSpec.parallelism)}\n`)
+  w.write(0, `Completions:\t${unsetOr(jobSpec.completions)}\n`)
+  if (jobSpec.activeDeadlineSeconds !== undefined) w.write(0, `Active Deadline Seconds:\t${jobSpec.activeDeadlineSeconds}s\n`)
+  podTemplate(w, podTemplateOfCronJob(cronJob))
+  w.write(0, `Last Schedule Time:\t${status.lastScheduleTime === undefined ? '<unset>' : rfc1123z(status.lastScheduleTime)}\n`)
+  const active = (status.active ?? []).map((reference) => reference.name ?? '')
+  w.write(0, `Active Jobs:\t${active.length === 0 ? '<none>' : active.join(', ')}\n`)
   eventsSection(w, events, nowMs)
   return w.render()
 }

@@ -4,11 +4,12 @@
  */
 import { Either } from 'effect'
 import { stringify } from 'yaml'
+import type { CronJob } from '../../../core/index.js'
 import type { Job, Pod } from '../../../core/model/types.js'
 import type { ResourceKind } from '../resources.js'
 import { resourceNames } from '../resources.js'
 import { executeJsonPath, parseJsonPath, type JsonPathTemplate } from './jsonpath.js'
-import { jobTable, podTable, renderTable } from './tables.js'
+import { cronJobTable, jobTable, podTable, renderTable } from './tables.js'
 
 /** A parsed `-o` value. */
 export type OutputFormat =
@@ -42,15 +43,15 @@ export function parseOutputFormat(text: string | undefined): Either.Either<Outpu
   return Either.left(`unable to match a printer suitable for the output format "${text}", allowed formats are: ${ALLOWED}`)
 }
 
-/** A Job or Pod with `apiVersion` and `kind` first, as the API server returns it. */
-export function asApiObject(kind: ResourceKind, object: Job | Pod): Record<string, unknown> {
-  return kind === 'Job' ? { ...object, apiVersion: 'batch/v1', kind: 'Job' } : { apiVersion: 'v1', kind: 'Pod', ...object }
+/** A Job, CronJob or Pod with `apiVersion` and `kind` first, as the API server returns it. */
+export function asApiObject(kind: ResourceKind, object: Job | CronJob | Pod): Record<string, unknown> {
+  return kind === 'Pod' ? { apiVersion: 'v1', kind: 'Pod', ...object } : { ...object, apiVersion: 'batch/v1', kind }
 }
 
 /** What a `get` prints. */
 export interface PrintRequest {
   readonly kind: ResourceKind
-  readonly objects: ReadonlyArray<Job | Pod>
+  readonly objects: ReadonlyArray<Job | CronJob | Pod>
   /** One object asked for by name: printed as itself rather than as a List. */
   readonly single: boolean
   readonly format: OutputFormat
@@ -67,7 +68,12 @@ export function printObjects(request: PrintRequest): string {
   switch (format._tag) {
     case 'Table': {
       const options = { wide: format.wide, withNamespace: request.withNamespace, noHeaders: request.noHeaders, nowMs: request.nowMs }
-      const table = kind === 'Job' ? jobTable(objects as ReadonlyArray<Job>, options) : podTable(objects as ReadonlyArray<Pod>, options)
+      const table =
+        kind === 'Job'
+          ? jobTable(objects as ReadonlyArray<Job>, options)
+          : kind === 'CronJob'
+            ? cronJobTable(objects as ReadonlyArray<CronJob>, options)
+            : podTable(objects as ReadonlyArray<Pod>, options)
       return renderTable(table, request.noHeaders)
     }
     case 'Json':

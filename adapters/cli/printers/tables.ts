@@ -1,11 +1,14 @@
 /**
  * `jobctl get`'s tables, column for column as kubectl's printers (`pkg/printers/internalversion`):
- * Jobs `NAME STATUS COMPLETIONS DURATION AGE` (wide: `CONTAINERS IMAGES SELECTOR`), Pods
- * `NAME READY STATUS RESTARTS AGE` (wide: `IP NODE NOMINATED NODE READINESS GATES`).
+ * Jobs `NAME STATUS COMPLETIONS DURATION AGE` (wide: `CONTAINERS IMAGES SELECTOR`), CronJobs
+ * `NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE` (wide: `CONTAINERS IMAGES SELECTOR`),
+ * Pods `NAME READY STATUS RESTARTS AGE` (wide: `IP NODE NOMINATED NODE READINESS GATES`).
  */
+import type { CronJob } from '../../../core/index.js'
 import { formatLabelSelector } from '../../../core/model/labelSelector.js'
 import { parseTime } from '../../../core/model/time.js'
-import type { Container, ContainerStatus, Job, JobConditionType, Pod } from '../../../core/model/types.js'
+import type { ContainerManifest } from '../../../core/model/manifest.js'
+import type { Container, ContainerStatus, Job, JobConditionType, Pod, PodTemplateSpec } from '../../../core/model/types.js'
 import { alignTabs, TABLE } from './tabwriter.js'
 import { age, humanDuration } from './time.js'
 
@@ -36,6 +39,16 @@ export function jobTable(jobs: ReadonlyArray<Job>, options: TableOptions): Table
   return withNamespace(
     { headers, rows: jobs.map((job) => jobRow(job, options)) },
     jobs.map((j) => j.metadata.namespace ?? ''),
+    options.withNamespace,
+  )
+}
+
+/** The CronJobs table (kubectl's `printCronJob`). */
+export function cronJobTable(cronJobs: ReadonlyArray<CronJob>, options: TableOptions): Table {
+  const headers = ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE', ...(options.wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : [])]
+  return withNamespace(
+    { headers, rows: cronJobs.map((cronJob) => cronJobRow(cronJob, options)) },
+    cronJobs.map((c) => c.metadata.namespace ?? ''),
     options.withNamespace,
   )
 }
@@ -91,6 +104,43 @@ function jobRow(job: Job, options: TableOptions): string[] {
   }
   return row
 }
+
+function cronJobRow(cronJob: CronJob, options: TableOptions): string[] {
+  const { spec, status } = cronJob
+  const lastSchedule = status?.lastScheduleTime === undefined ? '<none>' : age(status.lastScheduleTime, options.nowMs)
+  const row = [
+    cronJob.metadata.name ?? '',
+    spec.schedule,
+    spec.timeZone ?? '<none>',
+    goBool(spec.suspend),
+    String((status?.active ?? []).length),
+    lastSchedule,
+    age(cronJob.metadata.creationTimestamp, options.nowMs),
+  ]
+  if (options.wide) {
+    const [names, images] = containerCells(podTemplateOfCronJob(cronJob).spec.containers)
+    const selector = spec.jobTemplate.spec?.selector
+    row.push(names, images, selector === undefined ? '<none>' : formatLabelSelector(selector))
+  }
+  return row
+}
+
+/**
+ * The pod template of a CronJob's Jobs. The job template is kept as written (the API server
+ * defaults each Job when it is created), so its parts may be missing; shown, they are empty.
+ */
+export function podTemplateOfCronJob(cronJob: CronJob): PodTemplateSpec {
+  const template = cronJob.spec.jobTemplate.spec?.template
+  const { containers = [], initContainers, ...spec } = template?.spec ?? {}
+  const named = (list: ReadonlyArray<ContainerManifest>): Container[] => list.map((c) => ({ ...c, name: c.name ?? '' }))
+  return {
+    ...(template?.metadata !== undefined ? { metadata: template.metadata } : {}),
+    spec: { ...spec, containers: named(containers), ...(initContainers !== undefined ? { initContainers: named(initContainers) } : {}) },
+  }
+}
+
+/** kubectl's `printBoolPtr`: `True`, `False`, `<unset>`. */
+export const goBool = (value: boolean | undefined): string => (value === undefined ? '<unset>' : value ? 'True' : 'False')
 
 function containerCells(containers: ReadonlyArray<Container>): [string, string] {
   return [containers.map((c) => c.name).join(','), containers.map((c) => c.image ?? '').join(',')]

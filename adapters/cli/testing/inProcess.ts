@@ -5,7 +5,8 @@
  */
 import { Effect, Exit, Layer, Scope } from 'effect'
 import * as MemoryStore from '../../stores/memory/MemoryStore.js'
-import { JobStore, type JobStoreService } from '../../ports/JobStore.js'
+import { CronJobStore } from '../../ports/CronJobStore.js'
+import { JobStore } from '../../ports/JobStore.js'
 import { runCli } from '../cli.js'
 import { startEngine, type Engine } from '../engine.js'
 import { recording } from '../io.js'
@@ -20,7 +21,7 @@ export interface CommandResult {
 /** A store, an engine and a way to run commands against them. */
 export interface World {
   readonly jobctl: (args: ReadonlyArray<string>, stdin?: string) => Promise<CommandResult>
-  readonly store: JobStoreService
+  readonly store: MemoryStore.MemoryStoreService
   readonly engine: Engine
   /** The world's scope, to run more background work beside the engine. */
   readonly scope: Scope.Scope
@@ -32,9 +33,9 @@ export async function startWorld(): Promise<World> {
   const scope = Effect.runSync(Scope.make())
   const store = await Effect.runPromise(MemoryStore.make)
   const engine = await Effect.runPromise(
-    startEngine({ eventBatchMs: 20 }).pipe(Effect.provideService(JobStore, store), Scope.extend(scope)),
+    startEngine({ eventBatchMs: 20 }).pipe(Effect.provideService(JobStore, store), Effect.provideService(CronJobStore, store), Scope.extend(scope)),
   )
-  const storeLayer = Layer.succeed(JobStore, store)
+  const storeLayer = Layer.merge(Layer.succeed(JobStore, store), Layer.succeed(CronJobStore, store))
   return {
     jobctl: async (args, stdin = '') => {
       const io = recording(stdin)

@@ -3,16 +3,16 @@
  * `--cascade`, or Pods, and by default waits until they are gone.
  */
 import { Effect, Stream } from 'effect'
-import type { Job, Pod } from '../../../core/model/types.js'
-import { JobStore, type PropagationPolicy } from '../../ports/JobStore.js'
+import { JobStore, type ObjectKey, type PropagationPolicy } from '../../ports/JobStore.js'
 import { booleanFlag, listFlag, stringFlag } from '../args.js'
 import { FILENAME_FLAG, RECURSIVE_FLAG, SELECTOR_FLAG, type Command } from '../command.js'
 import { TimeoutError, type ApiError, type CliError } from '../errors.js'
 import { printLine } from '../io.js'
-import { readManifests, requireJobs } from '../manifests.js'
-import { jobStates, podStates } from '../observe.js'
+import { readManifests, requireWorkloads } from '../manifests.js'
+import { cronJobStates, jobStates, podStates } from '../observe.js'
 import { resourceNames, type ResourceKind } from '../resources.js'
-import { api, parseDuration, resourceSelection, selectorOf, usage } from './shared.js'
+import { listObjects, type StoredObject } from './objects.js'
+import { api, cronJobStore, parseDuration, resourceSelection, selectorOf, usage } from './shared.js'
 
 /** `--cascade` values, kubectl's and their deprecated boolean spellings. */
 const CASCADE: Readonly<Record<string, PropagationPolicy>> = {
@@ -25,10 +25,10 @@ const CASCADE: Readonly<Record<string, PropagationPolicy>> = {
 
 export const deleteCommand: Command = {
   name: 'delete',
-  summary: 'Delete Jobs or Pods by name, by label selector, or from manifests.',
+  summary: 'Delete Jobs, CronJobs or Pods by name, by label selector, or from manifests.',
   usage: 'delete ([-f FILENAME] | TYPE [NAME...] | TYPE/NAME... | TYPE -l QUERY | TYPE --all) [flags]',
   description:
-    "--cascade=background (the default) deletes the Job at once and its pods after; foreground deletes the pods first; orphan leaves the pods. " +
+    "--cascade=background (the default) deletes the Job at once and its pods after (a CronJob: its Jobs); foreground deletes the pods first; orphan leaves the pods. " +
     'Foreground and orphan deletion are finished by the controller\'s garbage collector, so with --wait a controller must be running.',
   examples: ['# Delete the pi Job and its pods', 'jobctl delete job pi', '', '# Delete the Jobs of a manifest, keeping their pods', 'jobctl delete -f job.yaml --cascade=orphan'],
   flags: [
@@ -59,31 +59,28 @@ export const deleteCommand: Command = {
       const store = yield* JobStore
 
       // What to delete.
-      let kind: ResourceKind
-      let targets: ReadonlyArray<{ readonly namespace: string; readonly name: string }>
-      const inNamespace = (name: string) => ({ namespace: context.namespace, name })
+      let targets: ReadonlyArray<{ readonly kind: ResourceKind; readonly key: ObjectKey }>
+      const inNamespace = (kind: ResourceKind) => (name: string) => ({ kind, key: { namespace: context.namespace, name } })
       const files = listFlag(context.args, 'filename')
       if (files.length > 0) {
         if (context.args.positionals.length > 0) return yield* usage('delete', 'there is no need to specify a resource type as a separate argument when passing arguments with -f')
-        const manifests = yield* requireJobs(yield* readManifests(files, booleanFlag(context.args, 'recursive'), 'delete'))
-        kind = 'Job'
+        const manifests = yield* requireWorkloads(yield* readManifests(files, booleanFlag(context.args, 'recursive'), 'delete'))
         targets = manifests.map((m) => {
           const metadata = (m.object['metadata'] ?? {}) as Record<string, unknown>
           const namespace = typeof metadata['namespace'] === 'string' && metadata['namespace'] !== '' ? metadata['namespace'] : context.namespace
-          return { namespace, name: String(metadata['name'] ?? '') }
+          return { kind: m.kind, key: { namespace, name: String(metadata['name'] ?? '') } }
         })
       } else {
         const selection = yield* resourceSelection(context.args.positionals, 'delete', 'delete')
         const selector = yield* selectorOf(context, 'delete')
         const all = booleanFlag(context.args, 'all')
-        kind = selection.kind
         if (selection.names.length > 0) {
           if (selector !== undefined || all) return yield* usage('delete', 'name cannot be provided when a selector or --all is specified')
-          targets = selection.names.map(inNamespace)
+          targets = selection.names.map(inNamespace(selection.kind))
         } else if (selector !== undefined || all) {
           const options = { namespace: context.namespace, ...(selector !== undefined ? { labelSelector: selector } : {}) }
-          const listed: ReadonlyArray<Job | Pod> = kind === 'Job' ? (yield* api(store.listJobs(options))).items : (yield* api(store.listPods(options))).items
-          targets = listed.map((o) => inNamespace(o.metadata.name ?? ''))
+          const listed: ReadonlyArray<StoredObject> = yield* listObjects(selection.kind, options, context)
+          targets = listed.map((o) => inNamespace(selection.kind)(o.metadata.name ?? ''))
           if (targets.length === 0) {
             yield* printLine('No resources found')
             return 0
@@ -92,14 +89,14 @@ export const deleteCommand: Command = {
       }
 
       let failed: ApiError | undefined
-      for (const key of targets) {
-        const deleted = yield* Effect.either(
-          api(
-            kind === 'Job'
-              ? store.deleteJob(key, { propagationPolicy })
-              : store.deletePod(key, gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }),
-          ),
-        )
+      for (const { kind, key } of targets) {
+        const deletion =
+          kind === 'Job'
+            ? store.deleteJob(key, { propagationPolicy })
+            : kind === 'CronJob'
+              ? (yield* cronJobStore(context)).deleteCronJob(key, { propagationPolicy })
+              : store.deletePod(key, gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds })
+        const deleted = yield* Effect.either(api(deletion))
         if (deleted._tag === 'Left') {
           if (deleted.left.error._tag === 'NotFound' && ignoreNotFound) continue
           failed = deleted.left
@@ -113,8 +110,8 @@ export const deleteCommand: Command = {
     }),
 }
 
-function waitUntilGone(kind: ResourceKind, key: { readonly namespace: string; readonly name: string }, timeoutMs: number): Effect.Effect<void, CliError, JobStore> {
-  const states: Stream.Stream<Job | Pod | undefined, ApiError, JobStore> = kind === 'Job' ? jobStates(key) : podStates(key)
+function waitUntilGone(kind: ResourceKind, key: ObjectKey, timeoutMs: number): Effect.Effect<void, CliError, JobStore> {
+  const states: Stream.Stream<StoredObject | undefined, ApiError, JobStore> = kind === 'Job' ? jobStates(key) : kind === 'CronJob' ? cronJobStates(key) : podStates(key)
   const gone = Stream.runDrain(Stream.takeUntil(states, (object) => object === undefined))
   if (timeoutMs <= 0) return gone
   return Effect.timeoutFail(gone, {

@@ -1,16 +1,18 @@
-/** `jobctl describe`: kubectl's detail view of Jobs and Pods, with their events. */
+/** `jobctl describe`: kubectl's detail view of Jobs, CronJobs and Pods, with their events. */
 import { Clock, Effect } from 'effect'
+import type { CronJob } from '../../../core/index.js'
 import type { Job, Pod } from '../../../core/model/types.js'
 import { JobStore, type StoredEvent } from '../../ports/JobStore.js'
 import { SELECTOR_FLAG, type Command } from '../command.js'
 import type { ApiError } from '../errors.js'
-import { describeJob, describePod } from '../printers/describe.js'
+import { describeCronJob, describeJob, describePod } from '../printers/describe.js'
 import { print, printErrorLine } from '../io.js'
-import { byNamespaceAndName } from './get.js'
+import type { ResourceKind } from '../resources.js'
+import { getObject, listObjects, type StoredObject } from './objects.js'
 import { api, keyOf, resourceSelection, selectorOf } from './shared.js'
 
 /** The events about one object, as `kubectl describe` finds them (name, kind and uid). */
-export function eventsOf(kind: 'Job' | 'Pod', object: Job | Pod): Effect.Effect<ReadonlyArray<StoredEvent>, ApiError, JobStore> {
+export function eventsOf(kind: ResourceKind, object: StoredObject): Effect.Effect<ReadonlyArray<StoredEvent>, ApiError, JobStore> {
   return Effect.gen(function* () {
     const store = yield* JobStore
     const name = object.metadata.name ?? ''
@@ -29,27 +31,38 @@ export function describeJobNow(job: Job): Effect.Effect<string, ApiError, JobSto
 
 export const describe: Command = {
   name: 'describe',
-  summary: 'Show details of Jobs or Pods, with their events.',
+  summary: 'Show details of Jobs, CronJobs or Pods, with their events.',
   usage: 'describe (TYPE [NAME...] | TYPE/NAME...) [flags]',
   description: 'Without a name every object of the type in the namespace (matching -l) is described.',
-  examples: ['# Describe the pi Job', 'jobctl describe job pi', '', "# Describe the pi Job's pods", 'jobctl describe pods -l batch.kubernetes.io/job-name=pi'],
+  examples: [
+    '# Describe the pi Job',
+    'jobctl describe job pi',
+    '',
+    "# Describe the pi Job's pods",
+    'jobctl describe pods -l batch.kubernetes.io/job-name=pi',
+    '',
+    '# Describe the hello CronJob: its schedule, job template, last schedule time and active Jobs',
+    'jobctl describe cronjob hello',
+  ],
   flags: [SELECTOR_FLAG],
   defaultStore: 'persistent',
   run: (context) =>
     Effect.gen(function* () {
       const { kind, names } = yield* resourceSelection(context.args.positionals, 'describe', 'describe')
       const selector = yield* selectorOf(context, 'describe')
-      const store = yield* JobStore
-      const key = (name: string) => ({ namespace: context.namespace, name })
       const listOptions = { namespace: context.namespace, ...(selector !== undefined ? { labelSelector: selector } : {}) }
+      const objects =
+        names.length > 0
+          ? yield* Effect.forEach(names, (name) => getObject(kind, { namespace: context.namespace, name }, context))
+          : yield* listObjects(kind, listOptions, context)
       const nowMs = yield* Clock.currentTimeMillis
       const views: string[] = []
-      if (kind === 'Job') {
-        const jobs = names.length > 0 ? yield* Effect.forEach(names, (n) => api(store.getJob(key(n)))) : byNamespaceAndName((yield* api(store.listJobs(listOptions))).items)
-        for (const job of jobs) views.push(describeJob(job, yield* eventsOf('Job', job), nowMs))
-      } else {
-        const pods = names.length > 0 ? yield* Effect.forEach(names, (n) => api(store.getPod(key(n)))) : byNamespaceAndName((yield* api(store.listPods(listOptions))).items)
-        for (const pod of pods) views.push(describePod(pod, yield* eventsOf('Pod', pod), nowMs))
+      for (const object of objects) {
+        const events = yield* eventsOf(kind, object)
+        // The kind says which type the objects are.
+        if (kind === 'Job') views.push(describeJob(object as Job, events, nowMs))
+        else if (kind === 'CronJob') views.push(describeCronJob(object as CronJob, events, nowMs))
+        else views.push(describePod(object as Pod, events, nowMs))
       }
       if (views.length === 0) yield* printErrorLine(`No resources found in ${context.namespace} namespace.`)
       yield* print(views.join('\n\n'))

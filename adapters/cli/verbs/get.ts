@@ -1,26 +1,18 @@
-/** `jobctl get`: list or show Jobs and Pods in kubectl's formats. */
+/** `jobctl get`: list or show Jobs, CronJobs and Pods in kubectl's formats. */
 import { Clock, Effect } from 'effect'
-import type { Job, Pod } from '../../../core/model/types.js'
-import { JobStore, type ListResult } from '../../ports/JobStore.js'
 import { booleanFlag } from '../args.js'
 import { OUTPUT_FLAG, SELECTOR_FLAG, type Command } from '../command.js'
 import { describeFailure, ExitCode, type ApiError } from '../errors.js'
 import { CliIO } from '../io.js'
 import { printObjects } from '../printers/output.js'
-import type { ResourceKind } from '../resources.js'
-import { api, outputOf, resourceSelection, selectorOf } from './shared.js'
-
-/** Sorts objects by namespace, then name, as the API server lists them. */
-export function byNamespaceAndName<A extends Job | Pod>(objects: ReadonlyArray<A>): A[] {
-  const key = (o: A) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`
-  return [...objects].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
-}
+import { getObject, listObjects, type StoredObject } from './objects.js'
+import { outputOf, resourceSelection, selectorOf } from './shared.js'
 
 export const get: Command = {
   name: 'get',
-  summary: 'Display one or many Jobs or Pods.',
+  summary: 'Display one or many Jobs, CronJobs or Pods.',
   usage: 'get (TYPE [NAME...] | TYPE/NAME...) [flags]',
-  description: 'TYPE is job (jobs, job.batch) or pod (pods, po). Without a name every object of the type in the namespace is listed.',
+  description: 'TYPE is job (jobs, job.batch), cronjob (cronjobs, cj) or pod (pods, po). Without a name every object of the type in the namespace is listed.',
   examples: [
     '# List the Jobs in the default namespace',
     'jobctl get jobs',
@@ -30,6 +22,9 @@ export const get: Command = {
     '',
     '# One Job as YAML',
     'jobctl get job/pi -o yaml',
+    '',
+    '# The CronJobs, with their containers, images and selectors',
+    'jobctl get cj -o wide',
   ],
   flags: [
     OUTPUT_FLAG,
@@ -44,24 +39,21 @@ export const get: Command = {
       const format = yield* outputOf(context, 'get')
       const selector = yield* selectorOf(context, 'get')
       const allNamespaces = booleanFlag(context.args, 'all-namespaces')
-      const store = yield* JobStore
       const io = yield* CliIO
       const { kind, names } = selection
 
-      const found: Array<Job | Pod> = []
+      const found: StoredObject[] = []
       const missing: ApiError[] = []
       if (names.length > 0) {
         for (const name of names) {
-          const key = { namespace: context.namespace, name }
-          const got = yield* Effect.either(api<Job | Pod, never>(kind === 'Job' ? store.getJob(key) : store.getPod(key)))
+          const got = yield* Effect.either(getObject(kind, { namespace: context.namespace, name }, context))
           if (got._tag === 'Right') found.push(got.right)
-          else if (got.left.error._tag === 'NotFound') missing.push(got.left)
+          else if (got.left._tag === 'ApiError' && got.left.error._tag === 'NotFound') missing.push(got.left)
           else return yield* Effect.fail(got.left)
         }
       } else {
         const options = { ...(allNamespaces ? {} : { namespace: context.namespace }), ...(selector !== undefined ? { labelSelector: selector } : {}) }
-        const listed = yield* api<ListResult<Job | Pod>, never>(kind === 'Job' ? store.listJobs(options) : store.listPods(options))
-        found.push(...byNamespaceAndName<Job | Pod>(listed.items))
+        found.push(...(yield* listObjects(kind, options, context)))
       }
 
       const nowMs = yield* Clock.currentTimeMillis
@@ -70,7 +62,7 @@ export const get: Command = {
       } else if (found.length > 0 || names.length === 0) {
         yield* io.out(
           printObjects({
-            kind: kind as ResourceKind,
+            kind,
             objects: found,
             single: names.length === 1,
             format,

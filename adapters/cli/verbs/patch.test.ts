@@ -31,7 +31,7 @@ describe('jobctl patch', () => {
     expect(badType.stderr).toMatch(/^Error from server \(BadRequest\): Job in version "v1" cannot be handled as a Job: spec\.parallelism: .*\n$/)
     expect(await world.jobctl(['patch', 'job', 'p', '-p', '[1'])).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^error: unable to parse "\[1": .*\n$/) as string })
     expect((await world.jobctl(['patch', 'job', 'p', '--type=json', '-p', '[]'])).code).toBe(2)
-    expect((await world.jobctl(['patch', 'pod', 'x', '-p', '{}'])).stderr).toBe("error: jobctl patch works on jobs (see 'jobctl patch --help')\n")
+    expect((await world.jobctl(['patch', 'pod', 'x', '-p', '{}'])).stderr).toBe("error: jobctl patch works on jobs and cronjobs (see 'jobctl patch --help')\n")
     expect(await field('.spec.completions')).toBe('4')
   })
 })

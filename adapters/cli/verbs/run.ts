@@ -11,19 +11,20 @@ import { isFinished } from '../../../core/reconcile/conditions.js'
 import { JobStore, type ObjectKey } from '../../ports/JobStore.js'
 import { PodRuntime } from '../../ports/PodRuntime.js'
 import { booleanFlag } from '../args.js'
-import { FILENAME_FLAG, RECURSIVE_FLAG, type Command } from '../command.js'
+import { FILENAME_FLAG, RECURSIVE_FLAG, type Command, type CommandContext } from '../command.js'
 import { ExitCode, InputError, StoreUnavailableError, type CliError } from '../errors.js'
 import { startEngine, type Engine } from '../engine.js'
 import { CliIO, print, printErrorLine } from '../io.js'
 import { jobStates } from '../observe.js'
 import { progressCounts, progressPrinter, TTY_REFRESH_MS, type ProgressPrinter } from '../progress.js'
 import { jobStatusWord } from '../printers/tables.js'
-import { awaitStopSignal, signalExitCode, type StopSignal } from '../signals.js'
+import { listenForStopSignal, signalExitCode, type StopSignal } from '../signals.js'
 import { formatStoreSpec, type StoreSpec } from '../store.js'
-import { applyManifests, loadJobManifests } from './apply.js'
+import { applyManifests, loadWorkloadManifests } from './apply.js'
 import { describeJobNow } from './describe.js'
 import { podLogs, podsOfJob, withFinalNewline } from './logs.js'
 import { setSuspend } from './patch.js'
+import { runCronJobs } from './runCronJobs.js'
 import { api, keyOf } from './shared.js'
 
 /** The controller's event batching in `run`: short, so a run reacts at once. */
@@ -95,9 +96,9 @@ function prefixLines(pod: Pod, text: string): string {
 }
 
 /** Suspends the Jobs and waits until their pods are stopped (bounded by their grace periods). */
-function stopJobs(jobs: ReadonlyArray<Job>): Effect.Effect<void, never, JobStore> {
+function stopJobs(jobs: ReadonlyArray<Job>, context: CommandContext): Effect.Effect<void, never, JobStore> {
   return Effect.gen(function* () {
-    yield* Effect.forEach(jobs, (job) => Effect.ignore(setSuspend(keyOf(job), true)), { discard: true })
+    yield* Effect.forEach(jobs, (job) => Effect.ignore(setSuspend('Job', keyOf(job), true, context)), { discard: true })
     const grace = Math.max(30, ...jobs.map((j) => Number(j.spec.template.spec.terminationGracePeriodSeconds ?? 30))) * 1000 + STOP_MARGIN_MS
     const stopped = Effect.gen(function* () {
       for (;;) {
@@ -132,23 +133,42 @@ function holdFileStore(store: Extract<StoreSpec, { readonly _tag: 'File' }>) {
 
 export const run: Command = {
   name: 'run',
-  summary: 'Run Jobs to the end on this machine, without a cluster.',
+  summary: 'Run Jobs to the end, or CronJobs until interrupted, on this machine, without a cluster.',
   usage: 'run -f FILENAME [--logs] [flags]',
   description:
-    'Starts the Job controller and the local process runtime in this process, on the memory store unless --store names another, ' +
+    'Starts the Job and CronJob controllers and the local process runtime in this process, on the memory store unless --store names another, ' +
     "applies the Jobs, and shows their progress until each has completed or failed. Then it prints the pods' output (--logs) " +
-    'and the describe view of each Job. Containers run as local processes: their command and args, their env, no image.',
-  examples: ['# Compute 2000 digits of pi, as the Kubernetes docs do', 'jobctl run -f examples/pi/job.yaml --logs'],
+    'and the describe view of each Job. Containers run as local processes: their command and args, their env, no image. ' +
+    'A file with CronJobs runs them until SIGINT or SIGTERM (then exit 0): it prints when each runs next, and each Job it starts ' +
+    "with its outcome (and with --logs its pods' output); on the signal it suspends the CronJobs and stops their running Jobs.",
+  examples: [
+    '# Compute 2000 digits of pi, as the Kubernetes docs do',
+    'jobctl run -f examples/pi/job.yaml --logs',
+    '',
+    "# Say hello every minute, as the docs' CronJob does, until Ctrl-C",
+    'jobctl run -f examples/cronjob/hello.yaml --logs',
+  ],
   flags: [FILENAME_FLAG, RECURSIVE_FLAG, { name: 'logs', kind: 'boolean', help: "Print the pods' output when the Jobs have finished" }],
   defaultStore: 'memory',
   run: (context) =>
     Effect.gen(function* () {
-      const manifests = yield* loadJobManifests(context, 'run')
+      const manifests = yield* loadWorkloadManifests(context, 'run')
       if (context.store._tag === 'File') yield* holdFileStore(context.store)
       const startedMs = yield* Clock.currentTimeMillis
+      // Listening before anything prints: a signal sent once a line appears must find the handlers.
+      const stopSignal = yield* listenForStopSignal
       const engine = yield* startEngine({ eventBatchMs: RUN_EVENT_BATCH_MS })
-      const applied = yield* applyManifests(manifests)
-      const jobs = applied.map((a) => a.job)
+      const applied = yield* applyManifests(manifests, context)
+      const cronJobs = applied.flatMap((a) => (a.kind === 'CronJob' ? [a.object] : []))
+      if (cronJobs.length > 0) {
+        const withLogs = booleanFlag(context.args, 'logs')
+        return yield* Effect.provideService(
+          runCronJobs({ cronJobs, stopSignal, onFinished: (job) => (withLogs ? printJobLogs(job) : Effect.void), stopJobs: (jobs) => stopJobs(jobs, context) }, context),
+          PodRuntime,
+          engine.runtime,
+        )
+      }
+      const jobs = applied.flatMap((a) => (a.kind === 'Job' ? [a.object] : []))
       const names = jobs.map((j) => j.metadata.name ?? '')
       const states: States = new Map(jobs.map((j) => [j.metadata.name ?? '', j]))
       const io = yield* CliIO
@@ -157,7 +177,7 @@ export const run: Command = {
       const progress = yield* Effect.fork(showProgress(printer, names, states, startedMs))
       const outcome = yield* Effect.raceFirst(
         Effect.as(untilFinished(jobs.map(keyOf), states), Option.none<StopSignal>()),
-        Effect.map(awaitStopSignal, Option.some),
+        Effect.map(stopSignal, Option.some),
       )
       yield* Fiber.interrupt(progress)
       const elapsed = (yield* Clock.currentTimeMillis) - startedMs
@@ -165,7 +185,7 @@ export const run: Command = {
 
       if (Option.isSome(outcome)) {
         yield* printErrorLine(`jobctl run: ${outcome.value}: stopping the pods`)
-        yield* stopJobs(jobs)
+        yield* stopJobs(jobs, context)
         return signalExitCode(outcome.value)
       }
 

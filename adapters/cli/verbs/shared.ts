@@ -1,21 +1,35 @@
 /** Small pieces every verb uses: store errors as `ApiError`, argument checks, selectors. */
-import { Effect, Either, Schedule } from 'effect'
+import { Effect, Either, Option, Schedule } from 'effect'
 import { parseLabelSelector } from '../../../core/model/labelSelector.js'
-import type { Job, LabelSelector, Pod } from '../../../core/model/types.js'
+import type { LabelSelector, ObjectMeta } from '../../../core/model/types.js'
+import { optionalCronJobStore, type CronJobStoreService } from '../../ports/CronJobStore.js'
 import type { ObjectKey } from '../../ports/JobStore.js'
 import type { StoreError } from '../../ports/errors.js'
 import { stringFlag } from '../args.js'
 import { DEFAULT_NAMESPACE, type CommandContext } from '../command.js'
-import { ApiError, UsageError } from '../errors.js'
+import { ApiError, InputError, UsageError } from '../errors.js'
 import { parseOutputFormat, type OutputFormat } from '../printers/output.js'
 import { parseResourceArgs, type ResourceSelection } from '../resources.js'
+import { formatStoreSpec } from '../store.js'
 
 /** Runs a store operation, reporting its failure as an `ApiError`. */
 export const api = <A, R>(effect: Effect.Effect<A, StoreError, R>, action?: string, source?: string): Effect.Effect<A, ApiError, R> =>
   Effect.mapError(effect, (error) => new ApiError({ error, ...(action !== undefined ? { action } : {}), ...(source !== undefined ? { source } : {}) }))
 
-/** The key of a stored Job or Pod. */
-export const keyOf = (object: Job | Pod): ObjectKey => ({ namespace: object.metadata.namespace ?? DEFAULT_NAMESPACE, name: object.metadata.name ?? '' })
+/** The key of a stored Job, CronJob or Pod. */
+export const keyOf = (object: { readonly metadata: ObjectMeta }): ObjectKey => ({ namespace: object.metadata.namespace ?? DEFAULT_NAMESPACE, name: object.metadata.name ?? '' })
+
+/**
+ * The store's CronJobs. The memory, file and Kubernetes stores keep them; a custom backend that
+ * provides only `JobStore` has none, which is one line rather than a missing service.
+ */
+export function cronJobStore(context: CommandContext): Effect.Effect<CronJobStoreService, InputError> {
+  return Effect.flatMap(optionalCronJobStore, (found) =>
+    Option.isSome(found)
+      ? Effect.succeed(found.value)
+      : Effect.fail(new InputError({ message: `the store ${formatStoreSpec(context.store)} keeps no CronJobs (its backend provides JobStore only)` })),
+  )
+}
 
 /** Fails with a usage error for `command`. */
 export const usage = (command: string, message: string): Effect.Effect<never, UsageError> => Effect.fail(new UsageError({ message, command }))

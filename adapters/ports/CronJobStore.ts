@@ -1,11 +1,8 @@
 import { Context, Effect, Option } from 'effect'
 import type { Stream } from 'effect'
 import type { CronJob, CronJobStatus } from '../../core/index.js'
-import type { AlreadyExists, Conflict, Gone, Invalid, NotFound, StoreUnavailable } from './errors.js'
-import type { DeleteOptions, ListOptions, ListResult, ObjectKey, WatchEvent, WatchOptions } from './JobStore.js'
-
-type ReadError = StoreUnavailable
-type WriteError = Conflict | Invalid | StoreUnavailable
+import type { AlreadyExists, Gone, NotFound } from './errors.js'
+import type { DeleteOptions, ListOptions, ListResult, ObjectKey, ReadError, WatchEvent, WatchOptions, WriteError } from './JobStore.js'
 
 /**
  * The API server's side of batch/v1 CronJobs, beside `JobStore` (a separate port, so a

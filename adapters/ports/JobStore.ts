@@ -80,8 +80,10 @@ export interface StoredEvent {
 
 export type NewEvent = Omit<StoredEvent, 'firstTimestamp' | 'lastTimestamp' | 'count'>
 
-type ReadError = StoreUnavailable
-type WriteError = Conflict | Invalid | TooLarge | StoreUnavailable
+/** What a read can fail with, on every store port. */
+export type ReadError = StoreUnavailable
+/** What a write can fail with besides NotFound/AlreadyExists, on every store port. */
+export type WriteError = Conflict | Invalid | TooLarge | StoreUnavailable
 
 /**
  * The API server's side of Jobs, Pods and Events: what every backend (memory, file,

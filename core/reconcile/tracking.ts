@@ -27,6 +27,10 @@ export interface TrackingInput {
 export interface TrackingResult {
   /** Status write #1, finalizer removals, status write #2, finish events (R112). */
   readonly actions: ReadonlyArray<Action>
+  /** The head of `actions`: status write #1, when one is due (it carries a new interim condition, R111). */
+  readonly firstWrite: ReadonlyArray<Action>
+  /** The rest of `actions` after `firstWrite`. */
+  readonly afterFirstWrite: ReadonlyArray<Action>
   /** The part of `actions` after the finalizer removals: status write #2 and finish events. */
   readonly afterRemovals: ReadonlyArray<Action>
   readonly status: JobStatus
@@ -131,10 +135,10 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
     status.terminating !== input.terminating ||
     (indexes !== undefined && (indexes.completedIndexes !== (status.completedIndexes ?? '') || indexes.failedIndexes !== status.failedIndexes))
 
-  const actions: Action[] = []
-  if (firstWriteNeeded) actions.push({ _tag: 'UpdateJobStatus', status: firstWrite })
+  const firstWriteActions: ReadonlyArray<Action> = firstWriteNeeded ? [{ _tag: 'UpdateJobStatus', status: firstWrite }] : []
+  const afterFirstWrite: Action[] = []
   for (const pod of releasedPods) {
-    actions.push({ _tag: 'RemoveTrackingFinalizer', podName: pod.metadata.name ?? '', podUid: pod.metadata.uid ?? '' })
+    afterFirstWrite.push({ _tag: 'RemoveTrackingFinalizer', podName: pod.metadata.name ?? '', podUid: pod.metadata.uid ?? '' })
   }
 
   // R112.3: once the finalizers are gone, released pods move into the counters; R112.4: those
@@ -174,10 +178,18 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
   const afterRemovals: Action[] = []
   if (movedAfterRemoval || finishesNow) afterRemovals.push({ _tag: 'UpdateJobStatus', status: secondWrite })
   if (finishesNow) afterRemovals.push(...finishEvents(context, input.decision!, finalSucceeded))
-  actions.push(...afterRemovals)
+  afterFirstWrite.push(...afterRemovals)
 
   const finalStatus = movedAfterRemoval || finishesNow ? secondWrite : firstWriteNeeded ? firstWrite : status
-  return { actions, afterRemovals, status: finalStatus, finished: finishesNow, failurePolicyActions }
+  return {
+    actions: [...firstWriteActions, ...afterFirstWrite],
+    firstWrite: firstWriteActions,
+    afterFirstWrite,
+    afterRemovals,
+    status: finalStatus,
+    finished: finishesNow,
+    failurePolicyActions,
+  }
 }
 
 function addedAny(before: ReadonlySet<string>, after: ReadonlyArray<string>): boolean {

@@ -75,10 +75,9 @@ async function main(): Promise<void> {
   let stats: FaultStats = emptyStats
   let lost = 0
   let doubleCounted = 0
-  let changedAfterStoppedDecision = 0
+  let verdictsChanged = 0
   let extraPodSchedules = 0
   const broken: string[] = []
-  const known: string[] = []
   for (const [job, faultsOfJob] of jobs) {
     const reference = await runCaseNow(job, undefined)
     if (reference.violations.length > 0) broken.push(`fault-free run of ${JSON.stringify(job)}: ${reference.violations.join('; ')}`)
@@ -90,11 +89,8 @@ async function main(): Promise<void> {
       lost += result.lost
       doubleCounted += result.doubleCounted
       if (result.extraPodsAfterLostAck > 0) extraPodSchedules++
-      const { problems, verdictChangedAfterStoppedDecision } = compare(job, reference, result)
-      if (verdictChangedAfterStoppedDecision) {
-        changedAfterStoppedDecision++
-        if (changedAfterStoppedDecision <= 3) known.push(`job ${JSON.stringify(job)}\n  faults ${JSON.stringify(faults)}\n  ended ${result.terminal}; the fault-free run ended ${reference.terminal}`)
-      }
+      const { problems, verdictChanged } = compare(job, reference, result)
+      if (verdictChanged) verdictsChanged++
       if (problems.length > 0) broken.push(`job ${JSON.stringify(job)}\n  faults ${JSON.stringify(faults)}\n  ${problems.join('\n  ')}`)
     }
     if (run % 300 < SCHEDULES_PER_JOB) console.log(`  ${run} schedules, ${((Date.now() - started) / 1000).toFixed(0)} s, ${broken.length} broken`)
@@ -106,9 +102,8 @@ async function main(): Promise<void> {
   console.log(`controller crashes: ${stats.crashes}`)
   console.log(`lost completions: ${lost}`)
   console.log(`double-counted completions: ${doubleCounted}`)
-  console.log(`schedules where a pod create answered with an error but applied led to an extra pod (known, see faultModel.ts): ${extraPodSchedules}`)
-  console.log(`verdicts changed by a fault after a terminal decision that stopped running pods (known, see faultModel.ts): ${changedAfterStoppedDecision}`)
-  for (const report of known) console.log(`\n${report}`)
+  console.log(`schedules with an extra pod beyond what Kubernetes allows after a create whose answer was lost: ${extraPodSchedules}`)
+  console.log(`verdicts changed by faults (cases whose verdict cannot depend on timing, faultModel.ts): ${verdictsChanged}`)
   console.log(`\ncases that broke a rule: ${broken.length}`)
   for (const report of broken.slice(0, 20)) console.log(`\n${report}`)
   if (broken.length > 0) process.exitCode = 1

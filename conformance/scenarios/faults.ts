@@ -12,7 +12,7 @@ import { noFaults } from '../../adapters/stores/faults/schedule.js'
 import { JobStore } from '../../adapters/ports/JobStore.js'
 import type { PodScript } from '../../adapters/runtimes/scripted/ScriptedRuntime.js'
 import type { Job } from '../../core/model/types.js'
-import { conditionOf, controlsTheController, hasCondition, jobManifest, millisOf, scenario } from '../toolkit.js'
+import { conditionOf, controlsTheController, hasCondition, indexOfPod, isFinishedJob, jobManifest, keyOf, millisOf, scenario } from '../toolkit.js'
 import type { Scenario, World } from '../toolkit.js'
 
 /** The faulty wrapper around the scenario's store. */
@@ -77,8 +77,39 @@ const deadlineWhileCreatesFail: Scenario = scenario(
   { requires: controlsTheController },
 )
 
+/**
+ * Found by the soak: a decision that stops running pods must be stored before the first of them
+ * is deleted. Had the deletions gone first, the next controller would see the stopped pods
+ * terminating, count them as failures (R141: `TerminatingOrFailed`) and, with backoffLimit 0,
+ * fail a Job whose success policy had already been met.
+ */
+const crashAfterDecisionDeletesAPod: Scenario = scenario(
+  'R89 R111 R145 R141: a controller crash right after the first pod deletion of a success-policy decision: the stored SuccessCriteriaMet decides, the job completes by SuccessPolicy although backoffLimit is 0 and the stopped pods terminate',
+  (w) =>
+    Effect.gen(function* () {
+      const faults = yield* faultsAround(w, { schedule: noFaults, crashes: [{ operation: 'deletePod', afterWrite: 1 }] })
+      yield* w.runControllerThrough(faults)
+      yield* w.create(
+        jobManifest('decided', { completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimit: 0, successPolicy: { rules: [{ succeededIndexes: '0' }] } }),
+      )
+      yield* w.waitForActive('decided', 3)
+      const leader = (yield* w.pods('decided')).find((pod) => indexOfPod(pod) === 0)!
+      yield* w.kubelet.succeed(keyOf(leader))
+      const job = yield* w.waitForJob('decided', isFinishedJob, { timeout: '5 minutes' })
+      expect(faults.stats().crashes).toBe(1)
+      const expected = { status: 'True', reason: 'SuccessPolicy', message: 'Matched rules at index 0' }
+      expect(conditionOf(job, 'SuccessCriteriaMet')).toMatchObject(expected)
+      expect(conditionOf(job, 'Complete')).toMatchObject(expected)
+      expect(hasCondition(job, 'FailureTarget') || hasCondition(job, 'Failed')).toBe(false)
+      expect(job.status).toMatchObject({ completedIndexes: '0', succeeded: 1, active: 0, terminating: 0 })
+      expect(yield* w.activePods('decided')).toHaveLength(0)
+    }),
+  { requires: controlsTheController },
+)
+
 export const faults: ReadonlyArray<Scenario> = [
   deadlineWhileCreatesFail,
+  crashAfterDecisionDeletesAPod,
   scenario(
     'R77 R108 R112 R160: a controller crashed mid-plan (between two creates, after a finalizer removal, after a status write) is replaced and the job ends with exactly the right counts',
     (w) =>

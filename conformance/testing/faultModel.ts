@@ -146,11 +146,6 @@ export interface RunResult {
    * uncounted. Counted apart instead of as a violation.
    */
   readonly extraPodsAfterLostAck: number
-  /**
-   * The terminal decision stopped running pods (R89: deleted with their tracking finalizer,
-   * unlike excess or suspended pods, which lose it first).
-   */
-  readonly decisionStoppedPods: boolean
   /** Every committed change of the namespace, in order (for reports). */
   readonly changes: ReadonlyArray<Change>
 }
@@ -235,7 +230,7 @@ export function runCase(job: JobCase, faults: FaultCase | undefined, caseNumber 
       const violations = [...checked.violations]
       if (settled._tag === 'Failure') violations.push(`two hours after the Job finished, not every pod was released and counted: ${JSON.stringify(final.status?.uncountedTerminatedPods)}`)
       if (terminalOf(final) !== terminalOf(finished)) violations.push(`the terminal condition changed from ${terminalOf(finished)} to ${terminalOf(final)}`)
-      result = { terminal: terminalOf(final) ?? 'none', violations, stats: injector.stats(), lost: checked.lost, doubleCounted: checked.doubleCounted, extraPodsAfterLostAck: checked.extraPodsAfterLostAck, decisionStoppedPods: decisionStoppedPods(changes), changes }
+      result = { terminal: terminalOf(final) ?? 'none', violations, stats: injector.stats(), lost: checked.lost, doubleCounted: checked.doubleCounted, extraPodsAfterLostAck: checked.extraPodsAfterLostAck, changes }
     }))
   // `externalController`: the suite starts none of its own; the body runs it, through the faults.
   return runScenario({ name: 'fault model', layer: MemoryStore.layer, capabilities: { externalController: true } }, caseNumber, body).pipe(
@@ -397,38 +392,44 @@ function indexOf(pod: Pod): number | undefined {
   return raw === undefined ? undefined : Number(raw)
 }
 
-/** Whether some pod of the Job was deleted while running and still tracked (R89), as a terminal decision does. */
-function decisionStoppedPods(changes: ReadonlyArray<Change>): boolean {
-  return changes.some((change) => {
-    if (change.kind !== 'Pod') return false
-    const pod = change.object as Pod
-    const phase = pod.status?.phase
-    return pod.metadata.deletionTimestamp !== undefined && phase !== 'Succeeded' && phase !== 'Failed' && (pod.metadata.finalizers ?? []).includes(TRACKING_FINALIZER)
-  })
-}
-
 /** How a faulty run compares with the fault-free run of the same Job and outcomes. */
 export interface Verdict {
   /** Rules the faulty run broke. */
   readonly problems: ReadonlyArray<string>
-  /**
-   * It ended otherwise after a terminal decision that stopped running pods: the known window
-   * between the decision's pod deletions and the status write that records it (R89 before
-   * R111), where a failed write or a crash lets the stopped pods count as failures.
-   */
-  readonly verdictChangedAfterStoppedDecision: boolean
+  /** A case whose verdict does not depend on timing ended with another condition type or reason than the fault-free run. */
+  readonly verdictChanged: boolean
 }
 
 /**
- * Every run must keep the rules; a run of a Job with `parallelism: 1` must also end as the
- * fault-free run ends. With more pods at once the verdict may rightly depend on timing, which
- * faults change: when one sync sees a success and a failure rule hold together, failure wins
- * (R88), so a controller that looks later may see both where an earlier one saw only the
- * success. One pod at a time, every outcome is seen before the next pod exists.
+ * Why the case's verdict does not depend on timing, or undefined when it may. Faults shift when
+ * pods start and when the controller looks, so a run may rightly see outcomes in another order
+ * than the fault-free run, and when one sync sees two rules hold, the first in R88's order wins
+ * (a FailJob match before backoffLimit before the deadline; any failure rule before a success
+ * policy). The verdict is order-independent when only one rule can ever decide:
+ * - one pod at a time (`parallelism: 1`): every outcome is seen before the next pod exists, and
+ *   a pod's outcome depends only on its index and attempt (`JobCase.outcomes`);
+ * - a deadline case: every pod runs until it is stopped, so nothing but the deadline (R88.5)
+ *   can decide, `Failed/DeadlineExceeded`;
+ * - no attempt can fail (every drawn outcome succeeds): nothing but success can decide,
+ *   `Complete/SuccessPolicy` with a success policy (R88.8 is judged before completions, and
+ *   matches at the latest once every index succeeded), `Complete/CompletionsReached` without.
+ * The condition's message is not compared: a FailJob message names the pod, which differs.
+ */
+export function timingIndependence(job: JobCase): string | undefined {
+  if (job.spec['parallelism'] === 1) return 'one pod at a time'
+  if (job.deadline) return 'every pod runs until the deadline'
+  if (job.outcomes.every((o) => o.result === 'Succeeded')) return 'no attempt can fail'
+  return undefined
+}
+
+/**
+ * Every run must keep the rules; a case whose verdict does not depend on timing
+ * (`timingIndependence`) must also end with the fault-free run's condition type and reason.
  */
 export function compare(job: JobCase, reference: RunResult, faulty: RunResult): Verdict {
   const problems = [...faulty.violations]
-  const changed = faulty.terminal !== reference.terminal && job.spec['parallelism'] === 1
-  if (changed && !faulty.decisionStoppedPods) problems.push(`ended ${faulty.terminal}; the fault-free run ended ${reference.terminal}`)
-  return { problems, verdictChangedAfterStoppedDecision: changed && faulty.decisionStoppedPods }
+  const why = timingIndependence(job)
+  const verdictChanged = why !== undefined && faulty.terminal !== reference.terminal
+  if (verdictChanged) problems.push(`ended ${faulty.terminal}; the fault-free run ended ${reference.terminal} (its verdict cannot depend on timing: ${why})`)
+  return { problems, verdictChanged }
 }

@@ -146,6 +146,12 @@ export interface RunResult {
    * uncounted. Counted apart instead of as a violation.
    */
   readonly extraPodsAfterLostAck: number
+  /**
+   * Status writes made while the controller saw every pod (see `checkSteps`) at which an extra
+   * pod still ran undeleted, though no call to delete it had failed: what Kubernetes never
+   * does (R96, R122). Each is also a violation.
+   */
+  readonly extraPodsKept: number
   /** Every committed change of the namespace, in order (for reports). */
   readonly changes: ReadonlyArray<Change>
 }
@@ -226,11 +232,11 @@ export function runCase(job: JobCase, faults: FaultCase | undefined, caseNumber 
       )
       const final = yield* w.job(JOB)
       changes.sort((a, b) => a.resourceVersion - b.resourceVersion)
-      const checked = checkSteps(final, changes, injector.unacknowledgedPods())
+      const checked = checkSteps(final, changes, injector.unacknowledgedPods(), injector.podsWithRefusedCalls())
       const violations = [...checked.violations]
       if (settled._tag === 'Failure') violations.push(`two hours after the Job finished, not every pod was released and counted: ${JSON.stringify(final.status?.uncountedTerminatedPods)}`)
       if (terminalOf(final) !== terminalOf(finished)) violations.push(`the terminal condition changed from ${terminalOf(finished)} to ${terminalOf(final)}`)
-      result = { terminal: terminalOf(final) ?? 'none', violations, stats: injector.stats(), lost: checked.lost, doubleCounted: checked.doubleCounted, extraPodsAfterLostAck: checked.extraPodsAfterLostAck, changes }
+      result = { terminal: terminalOf(final) ?? 'none', violations, stats: injector.stats(), lost: checked.lost, doubleCounted: checked.doubleCounted, extraPodsAfterLostAck: checked.extraPodsAfterLostAck, extraPodsKept: checked.extraPodsKept, changes }
     }))
   // `externalController`: the suite starts none of its own; the body runs it, through the faults.
   return runScenario({ name: 'fault model', layer: MemoryStore.layer, capabilities: { externalController: true } }, caseNumber, body).pipe(
@@ -266,7 +272,8 @@ export function checkSteps(
   final: Job,
   changes: ReadonlyArray<Change>,
   unacknowledged: ReadonlySet<string> = new Set(),
-): { readonly violations: string[]; readonly lost: number; readonly doubleCounted: number; readonly extraPodsAfterLostAck: number } {
+  podsWithRefusedCalls: ReadonlySet<string> = new Set(),
+): { readonly violations: string[]; readonly lost: number; readonly doubleCounted: number; readonly extraPodsAfterLostAck: number; readonly extraPodsKept: number } {
   const violations: string[] = []
   const note = (rv: number, message: string) => {
     if (violations.length < 10) violations.push(`at resourceVersion ${rv}: ${message}`)
@@ -285,6 +292,7 @@ export function checkSteps(
   const leftUncounted = new Set<string>()
   let doubleCounted = 0
   let extraPodsAfterLostAck = 0
+  let extraPodsKept = 0
   /** A bound exceeded only by pods whose creator was told the create failed (see `RunResult.extraPodsAfterLostAck`). */
   const exceeds = (rv: number, count: number, bound: number, unacknowledgedCount: number, message: string) => {
     if (count <= bound) return
@@ -296,6 +304,38 @@ export function checkSteps(
   const indexesUnacknowledged = new Set<number>()
   let last = { succeeded: 0, failed: 0 }
   const sticky = new Set<string>()
+
+  /**
+   * A status write made while the controller saw every pod — it counts as many active pods and
+   * as many completions as the store holds — comes from a sync that deleted whatever was extra
+   * before writing (R96: excess over the target, R122: all but one active pod of an index),
+   * unless a call to delete it failed. So an extra pod after a lost create answer may run only
+   * until the first sync that sees it; none is allowed at such a write. Work-queue Jobs stop
+   * deleting once a pod succeeded (R125).
+   */
+  const extraKeptAt = (status: NonNullable<Job['status']>): string | undefined => {
+    const active = [...pods.values()].filter(isActivePod)
+    const countedSucceeded = indexed
+      ? countIndexes(parseIndexesLenient(status.completedIndexes, completions ?? 0))
+      : (status.succeeded ?? 0) + (status.uncountedTerminatedPods?.succeeded?.length ?? 0)
+    const storeSucceeded = indexed ? succeededIndexes.size : succeededUids.size
+    if ((status.active ?? 0) !== active.length || countedSucceeded !== storeSucceeded) return undefined
+    if (active.some((p) => podsWithRefusedCalls.has(p.metadata.name ?? ''))) return undefined
+    const remaining = completions === undefined ? parallelism : completions - storeSucceeded
+    const allowed = Math.max(0, Math.min(parallelism, remaining))
+    const deletesExcess = completions !== undefined || storeSucceeded === 0
+    if (deletesExcess && active.length > allowed) return `the controller counted ${active.length} active pods, the spec allows ${allowed}, and deleted none (R96)`
+    if (indexed) {
+      const seen = new Set<number>()
+      for (const p of active) {
+        const i = indexOf(p)
+        if (i === undefined) continue
+        if (seen.has(i)) return `the controller counted two active pods for index ${i} and deleted neither (R122)`
+        seen.add(i)
+      }
+    }
+    return undefined
+  }
 
   for (const change of changes) {
     const rv = change.resourceVersion
@@ -343,6 +383,11 @@ export function checkSteps(
     if (job.metadata.name !== JOB || change.type === 'Deleted') continue
     const status = job.status ?? {}
     const now = { succeeded: status.succeeded ?? 0, failed: status.failed ?? 0 }
+    const keptExtra = extraKeptAt(status)
+    if (keptExtra !== undefined) {
+      extraPodsKept++
+      note(rv, keptExtra)
+    }
     if (now.succeeded < last.succeeded) note(rv, `succeeded went down from ${last.succeeded} to ${now.succeeded}`)
     if (now.failed < last.failed) note(rv, `failed went down from ${last.failed} to ${now.failed}`)
     last = now
@@ -384,7 +429,7 @@ export function checkSteps(
   const podsSucceeded = indexed ? succeededIndexes.size : succeededUids.size
   const lost = Math.max(0, podsSucceeded - finalSucceeded)
   if (lost > 0) violations.push(`${lost} completions of ${podsSucceeded} were never counted (counted ${finalSucceeded})`)
-  return { violations, lost, doubleCounted, extraPodsAfterLostAck }
+  return { violations, lost, doubleCounted, extraPodsAfterLostAck, extraPodsKept }
 }
 
 function indexOf(pod: Pod): number | undefined {

@@ -57,8 +57,10 @@ interface PartOutcome {
  * issues them; creations go in their slow-start batches (R101). A failed pod call does not
  * skip the status write: the status-tracking part is asked for again with what failed, as
  * upstream's syncJob still tracks the status after manageJob failed (R93), and failed
- * finalizer removals get their partial-progress write (R112.4). A failed status write,
- * adoption or Job deletion stops the plan and is the effect's error.
+ * finalizer removals get their partial-progress write (R112.4); both start from the Job as
+ * the plan's last status write left it (a plan that stops pods for a new terminal decision
+ * writes its interim condition before them, R89/R111). A failed status write, adoption or
+ * Job deletion stops the plan there, nothing after it is applied, and is the effect's error.
  */
 export function applyPlan(job: Job, plan: Reconciliation, context: ApplyContext): Effect.Effect<ApplyOutcome, StoreError> {
   return Effect.gen(function* () {

@@ -152,6 +152,8 @@ export interface RunResult {
    * does (R96, R122). Each is also a violation.
    */
   readonly extraPodsKept: number
+  /** Pods created by a write whose answer was lost: each may run beside its replacement, and takes an attempt of its index. */
+  readonly lostCreateAnswers: number
   /** Every committed change of the namespace, in order (for reports). */
   readonly changes: ReadonlyArray<Change>
 }
@@ -236,7 +238,7 @@ export function runCase(job: JobCase, faults: FaultCase | undefined, caseNumber 
       const violations = [...checked.violations]
       if (settled._tag === 'Failure') violations.push(`two hours after the Job finished, not every pod was released and counted: ${JSON.stringify(final.status?.uncountedTerminatedPods)}`)
       if (terminalOf(final) !== terminalOf(finished)) violations.push(`the terminal condition changed from ${terminalOf(finished)} to ${terminalOf(final)}`)
-      result = { terminal: terminalOf(final) ?? 'none', violations, stats: injector.stats(), lost: checked.lost, doubleCounted: checked.doubleCounted, extraPodsAfterLostAck: checked.extraPodsAfterLostAck, extraPodsKept: checked.extraPodsKept, changes }
+      result = { terminal: terminalOf(final) ?? 'none', violations, stats: injector.stats(), lost: checked.lost, doubleCounted: checked.doubleCounted, extraPodsAfterLostAck: checked.extraPodsAfterLostAck, extraPodsKept: checked.extraPodsKept, lostCreateAnswers: injector.unacknowledgedPods().size, changes }
     }))
   // `externalController`: the suite starts none of its own; the body runs it, through the faults.
   return runScenario({ name: 'fault model', layer: MemoryStore.layer, capabilities: { externalController: true } }, caseNumber, body).pipe(
@@ -452,7 +454,9 @@ export interface Verdict {
  * (a FailJob match before backoffLimit before the deadline; any failure rule before a success
  * policy). The verdict is order-independent when only one rule can ever decide:
  * - one pod at a time (`parallelism: 1`): every outcome is seen before the next pod exists, and
- *   a pod's outcome depends only on its index and attempt (`JobCase.outcomes`);
+ *   a pod's outcome depends only on its index and attempt (`JobCase.outcomes`) — unless a create
+ *   answer was lost: that pod and its replacement run side by side for a while (R159) and take
+ *   two attempts, and the one deleted as extra (R96) skips its outcome;
  * - a deadline case: every pod runs until it is stopped, so nothing but the deadline (R88.5)
  *   can decide, `Failed/DeadlineExceeded`;
  * - no attempt can fail (every drawn outcome succeeds): nothing but success can decide,
@@ -460,8 +464,8 @@ export interface Verdict {
  *   matches at the latest once every index succeeded), `Complete/CompletionsReached` without.
  * The condition's message is not compared: a FailJob message names the pod, which differs.
  */
-export function timingIndependence(job: JobCase): string | undefined {
-  if (job.spec['parallelism'] === 1) return 'one pod at a time'
+export function timingIndependence(job: JobCase, faulty: RunResult): string | undefined {
+  if (job.spec['parallelism'] === 1 && faulty.lostCreateAnswers === 0) return 'one pod at a time'
   if (job.deadline) return 'every pod runs until the deadline'
   if (job.outcomes.every((o) => o.result === 'Succeeded')) return 'no attempt can fail'
   return undefined
@@ -473,7 +477,7 @@ export function timingIndependence(job: JobCase): string | undefined {
  */
 export function compare(job: JobCase, reference: RunResult, faulty: RunResult): Verdict {
   const problems = [...faulty.violations]
-  const why = timingIndependence(job)
+  const why = timingIndependence(job, faulty)
   const verdictChanged = why !== undefined && faulty.terminal !== reference.terminal
   if (verdictChanged) problems.push(`ended ${faulty.terminal}; the fault-free run ended ${reference.terminal} (its verdict cannot depend on timing: ${why})`)
   return { problems, verdictChanged }

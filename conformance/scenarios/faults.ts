@@ -107,7 +107,46 @@ const crashAfterDecisionDeletesAPod: Scenario = scenario(
   { requires: controlsTheController },
 )
 
+/**
+ * The first pod create lands but its answer is lost, and the controller's pod watch runs late:
+ * the controller takes the create as failed and releases its expectation, as upstream's
+ * manageJob does on any create error (R101, R159), so its retry creates the same index again
+ * before its cache shows the first pod. Once the cache shows both, the next sync deletes all but
+ * one active pod of that index (R122), finalizer first, so the extra is never counted (R96), and
+ * creates nothing in that sync.
+ */
+const lostCreateAnswer: FaultSchedule = {
+  onCall: (call) => (call.operation === 'createPod' && call.operationNumber === 1 ? 'lostAck' : undefined),
+  onWatchEvent: (event) => (event.operation === 'watchPods' && event.eventNumber <= 3 ? 'delay' : undefined),
+}
+
+const createAnsweredAsFailed: Scenario = scenario(
+  'R159 R101 R122 R96: a pod create that lands but is answered as failed, while the pod watch runs late: the retry creates the index again, the next sync that sees both deletes one uncounted, and the job completes with exact counts',
+  (w) =>
+    Effect.gen(function* () {
+      const faults = yield* faultsAround(w, { schedule: lostCreateAnswer, watchDelay: '5 seconds' })
+      yield* w.runControllerThrough(faults)
+      const script: PodScript = () => ({ outcome: { after: `${w.seconds(100)} seconds`, result: 'Succeeded' } })
+      yield* w.create(jobManifest('unanswered', { completions: 2, parallelism: 2, completionMode: 'Indexed' }), script)
+      const job = yield* w.waitForJob('unanswered', isFinishedJob, { timeout: '5 minutes' })
+      expect(faults.stats().faults.lostAck).toBe(1)
+      expect(conditionOf(job, 'Complete')).toMatchObject({ status: 'True', reason: 'CompletionsReached' })
+      expect(job.status).toMatchObject({ completedIndexes: '0,1', succeeded: 2, active: 0, terminating: 0 })
+      expect(job.status?.failed ?? 0).toBe(0)
+      // Three pods were made: index 0 twice (the unanswered create and its retry), index 1 once.
+      // The extra one was deleted by the controller, not left to run and finish; the two left are the counted ones.
+      expect(w.recording('unanswered').created).toHaveLength(3)
+      expect(w.recording('unanswered').maxActive).toBe(3)
+      expect((yield* w.pods('unanswered')).map(indexOfPod).sort()).toEqual([0, 1])
+      const events = yield* w.events('unanswered')
+      expect(events.filter((e) => e.reason === 'FailedCreate').length).toBeGreaterThanOrEqual(1)
+      expect(events.filter((e) => e.reason === 'SuccessfulDelete')).toHaveLength(1)
+    }),
+  { requires: controlsTheController },
+)
+
 export const faults: ReadonlyArray<Scenario> = [
+  createAnsweredAsFailed,
   deadlineWhileCreatesFail,
   crashAfterDecisionDeletesAPod,
   scenario(

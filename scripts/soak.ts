@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --schedules N --seed S]`: the model-based fault test at length. Random Jobs
+ * `npm run soak [-- --schedules N --seed S] [--shard K/N]`: the model-based fault test at length. Random Jobs
  * and pod outcomes, each run fault-free once and then through several random fault schedules
  * (conformance/testing/faultModel.ts), and the totals: schedules run, faults injected by kind,
  * crashes, lost and double-counted completions, and every case that broke a rule, with what
@@ -59,17 +59,33 @@ async function replay(job: JobCase, faults: FaultCase): Promise<void> {
   printChanges(faulty)
 }
 
+/** `--shard K/N`: run only the Jobs at positions K, K+N, K+2N… of the seed's sequence, so N processes share one soak. */
+function shardOption(): { readonly index: number; readonly count: number } {
+  const at = process.argv.indexOf('--shard')
+  if (at < 0) return { index: 0, count: 1 }
+  const match = /^(\d+)\/(\d+)$/.exec(process.argv[at + 1] ?? '')
+  const index = Number(match?.[1])
+  const count = Number(match?.[2])
+  if (match === null || count < 1 || index >= count) throw new Error(`--shard: expected K/N with 0 <= K < N, got ${process.argv[at + 1]}`)
+  return { index, count }
+}
+
 async function main(): Promise<void> {
   const oneJob = json<JobCase>('job')
   const oneFaults = json<FaultCase>('faults')
   if (oneJob !== undefined && oneFaults !== undefined) return replay(oneJob, oneFaults)
   const schedules = option('schedules', 3000)
   const seed = option('seed', Math.floor(Math.random() * 0x7fffffff))
-  console.log(`soak: ${schedules} fault schedules, seed ${seed} (replay with --seed ${seed})`)
-  const jobs = fc.sample(fc.tuple(jobCase, fc.array(faultCase, { minLength: SCHEDULES_PER_JOB, maxLength: SCHEDULES_PER_JOB })), {
-    seed,
-    numRuns: Math.ceil(schedules / SCHEDULES_PER_JOB),
-  })
+  const shard = shardOption()
+  const shardNote = shard.count === 1 ? '' : `, shard ${shard.index}/${shard.count} (every ${shard.count}th Job from the ${shard.index}th; the shards together run them all)`
+  console.log(`soak: ${schedules} fault schedules, seed ${seed}${shardNote} (replay with --seed ${seed})`)
+  const jobs = fc
+    .sample(fc.tuple(jobCase, fc.array(faultCase, { minLength: SCHEDULES_PER_JOB, maxLength: SCHEDULES_PER_JOB })), {
+      seed,
+      numRuns: Math.ceil(schedules / SCHEDULES_PER_JOB),
+    })
+    .map((drawn, position) => ({ drawn, position }))
+    .filter(({ position }) => position % shard.count === shard.index)
   const started = Date.now()
   let run = 0
   let stats: FaultStats = emptyStats
@@ -79,11 +95,11 @@ async function main(): Promise<void> {
   let extraPodSchedules = 0
   let transientExtraSchedules = 0
   const broken: string[] = []
-  for (const [job, faultsOfJob] of jobs) {
+  for (const { drawn: [job, faultsOfJob], position } of jobs) {
     const reference = await runCaseNow(job, undefined)
     if (reference.violations.length > 0) broken.push(`fault-free run of ${JSON.stringify(job)}: ${reference.violations.join('; ')}`)
-    for (const faults of faultsOfJob) {
-      if (run >= schedules) break
+    for (const [i, faults] of faultsOfJob.entries()) {
+      if (position * SCHEDULES_PER_JOB + i >= schedules) break
       run++
       const result = await runCaseNow(job, faults)
       stats = addStats(stats, result.stats)
@@ -93,9 +109,13 @@ async function main(): Promise<void> {
       if (result.extraPodsAfterLostAck > 0) transientExtraSchedules++
       const { problems, verdictChanged } = compare(job, reference, result)
       if (verdictChanged) verdictsChanged++
-      if (problems.length > 0) broken.push(`job ${JSON.stringify(job)}\n  faults ${JSON.stringify(faults)}\n  ${problems.join('\n  ')}`)
+      if (problems.length > 0) {
+        broken.push(`job ${JSON.stringify(job)}\n  faults ${JSON.stringify(faults)}\n  ${problems.join('\n  ')}`)
+        // Right away too: a long soak is worth reading before it ends.
+        console.log(`  broken: ${broken.at(-1)}`)
+      }
     }
-    if (run % 300 < SCHEDULES_PER_JOB) console.log(`  ${run} schedules, ${((Date.now() - started) / 1000).toFixed(0)} s, ${broken.length} broken`)
+    if (run % 150 < SCHEDULES_PER_JOB) console.log(`  ${run} schedules, ${((Date.now() - started) / 1000).toFixed(0)} s, ${broken.length} broken`)
   }
   console.log(`\nschedules run: ${run} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
   console.log(`store calls: ${stats.calls}, writes landed: ${stats.writes}`)

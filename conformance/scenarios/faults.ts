@@ -133,14 +133,17 @@ const createAnsweredAsFailed: Scenario = scenario(
       expect(conditionOf(job, 'Complete')).toMatchObject({ status: 'True', reason: 'CompletionsReached' })
       expect(job.status).toMatchObject({ completedIndexes: '0,1', succeeded: 2, active: 0, terminating: 0 })
       expect(job.status?.failed ?? 0).toBe(0)
-      // Three pods were made: index 0 twice (the unanswered create and its retry), index 1 once.
-      // The extra one was deleted by the controller, not left to run and finish; the two left are the counted ones.
-      expect(w.recording('unanswered').created).toHaveLength(3)
-      expect(w.recording('unanswered').maxActive).toBe(3)
+      // On TestClock the retry always comes before the late watch: three pods, index 0 twice. In
+      // real time the cache may show the first pod in time, and no extra is made. Either way
+      // every extra one was deleted by the controller, not left to run and finish; the two
+      // left are the counted ones.
+      const created = w.recording('unanswered').created.length
+      if (w.testClock) expect(created).toBe(3)
+      expect(created).toBeLessThanOrEqual(3)
       expect((yield* w.pods('unanswered')).map(indexOfPod).sort()).toEqual([0, 1])
       const events = yield* w.events('unanswered')
       expect(events.filter((e) => e.reason === 'FailedCreate').length).toBeGreaterThanOrEqual(1)
-      expect(events.filter((e) => e.reason === 'SuccessfulDelete')).toHaveLength(1)
+      expect(events.filter((e) => e.reason === 'SuccessfulDelete')).toHaveLength(created - 2)
     }),
   { requires: controlsTheController },
 )

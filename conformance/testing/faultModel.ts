@@ -420,11 +420,7 @@ export function checkSteps(
       doubleCounted += countedSucceeded - finishedSucceeded
       note(rv, `${countedSucceeded} completions counted, ${finishedSucceeded} pods succeeded`)
     }
-    // R109: once FailureTarget is stored (before the pods are stopped, R89), every live pod of the Job counts as failed.
-    if ((status.conditions ?? []).some((c) => c.type === 'FailureTarget' && c.status === 'True')) {
-      for (const [uid, pod] of pods) if (pod.status?.phase !== 'Succeeded') failedish.add(uid)
-    }
-    if (now.failed + uncountedFailed.length > failedish.size) note(rv, `${now.failed + uncountedFailed.length} failures counted, ${failedish.size} pods failed, deleted or stopped by a failing Job`)
+    if (now.failed + uncountedFailed.length > failedish.size) note(rv, `${now.failed + uncountedFailed.length} failures counted, ${failedish.size} pods failed or deleted`)
   }
 
   const finalSucceeded = indexed ? countIndexes(parseIndexesLenient(final.status?.completedIndexes, completions ?? 0)) : (final.status?.succeeded ?? 0)

@@ -9,6 +9,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Job, JobCondition, Pod } from '../model/types.js'
 import type { Reconciliation } from './options.js'
+import { reconcileAfterFailedPodCalls } from './reconcile.js'
+import { noFailedPodCalls } from './failedPodCalls.js'
 import { applyPlan, at, jobOf, makeJob, newWorld, plan, pod, podsEvent, runningStatus, syncOnce, advance, SECOND, type World } from './testing/fixtures.js'
 
 interface DecisionCase {
@@ -90,7 +92,7 @@ describe('reconcile: a terminal decision is stored before its pods are stopped (
     }
 
     it(`${c.name}: the status write carrying ${interimOf(c.verdict.type)} comes before every pod deletion`, () => {
-      const { decided } = start()
+      const { world, decided } = start()
       const firstDeletion = decided.actions.findIndex((a) => a._tag === 'DeletePod')
       const interimWrite = decided.actions.findIndex(
         (a) => a._tag === 'UpdateJobStatus' && (a.status.conditions ?? []).some((cond) => cond.type === interimOf(c.verdict.type) && cond.status === 'True'),
@@ -98,9 +100,18 @@ describe('reconcile: a terminal decision is stored before its pods are stopped (
       expect(firstDeletion).toBeGreaterThanOrEqual(0)
       expect(interimWrite).toBeGreaterThanOrEqual(0)
       expect(interimWrite).toBeLessThan(firstDeletion)
-      // What the write carries is upstream's write #1: the stopped pods already counted as terminating (R89).
+      // It records nothing yet for the pods it is about to stop (still active, not failures), so
+      // one whose deletion fails, or that finishes first, counts as what it did (R114).
       const written = decided.actions[interimWrite]!
-      expect(written._tag === 'UpdateJobStatus' && written.status.active).toBe(0)
+      const running = world.pods.filter((p) => p.status?.phase === 'Running')
+      expect(running.length).toBeGreaterThan(0)
+      expect(written._tag === 'UpdateJobStatus' && written.status.active).toBe(running.length)
+      const recordedFailed = written._tag === 'UpdateJobStatus' ? (written.status.uncountedTerminatedPods?.failed ?? []) : []
+      for (const p of running) expect(recordedFailed).not.toContain(p.metadata.uid)
+      // Then, after the deletions, upstream's write #1: nothing active, the stopped pods terminating (R89).
+      const firstWrite = decided.actions.findIndex((a, i) => i > firstDeletion && a._tag === 'UpdateJobStatus')
+      const after = decided.actions[firstWrite]!
+      expect(after._tag === 'UpdateJobStatus' && [after.status.active, after.status.terminating]).toEqual([0, running.length])
     })
 
     it(`${c.name}: a crash after any action of the deciding sync ends with the same verdict, ${c.verdict.type}/${c.verdict.reason}`, () => {
@@ -112,4 +123,27 @@ describe('reconcile: a terminal decision is stored before its pods are stopped (
       }
     })
   }
+})
+
+describe('reconcile: a pod the decision could not stop counts as what it did (R89, R114)', () => {
+  // Found by the soak: had the interim write already listed the running pod as failed, its
+  // refused deletion would have left it running, listed, and its later success counted as a
+  // failure (R114: a listed failure stays one).
+  it('R89 R114: FailJob decided, the DELETE of the running pod refused, then the pod succeeds ⇒ it is counted as a success; the Job still fails by PodFailurePolicy', () => {
+    const c = cases.find((each) => each.name === 'R88.3 PodFailurePolicy FailJob')!
+    let world = newWorld(c.job, at(5), c.pods(c.job))
+    const decided = plan(world)
+    const seen = world.pods
+    const firstDeletion = decided.actions.findIndex((a) => a._tag === 'DeletePod')
+    // The interim write lands; the DELETE is refused; the rest is the replan from the Job as written.
+    world = applyPlan(world, decided, firstDeletion).world
+    const after = reconcileAfterFailedPodCalls(jobOf(world), seen, world.nowMs, {}, { ...noFailedPodCalls, deletionsFailed: ['uid-run'] })
+    world = applyPlan(world, after).world
+    expect(world.pods.find((p) => p.metadata.name === 'run')?.metadata.deletionTimestamp).toBeUndefined()
+    world = advance(podsEvent(world, (p) => p.metadata.name === 'run', { _tag: 'Succeed' }), SECOND)
+    expect(verdictOf(runToTheEnd(world))).toEqual(c.verdict)
+    let end = world
+    for (let sync = 0; sync < 5; sync++) end = syncOnce(end).world
+    expect(jobOf(end).status).toMatchObject({ succeeded: 1, failed: 1, active: 0, uncountedTerminatedPods: {} })
+  })
 })

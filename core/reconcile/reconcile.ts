@@ -147,16 +147,15 @@ function planSync(job: Job, candidatePods: ReadonlyArray<Pod>, nowMs: number, op
   if (tracking.finished && job.spec.ttlSecondsAfterFinished !== undefined) {
     requeues.push(job.spec.ttlSecondsAfterFinished * 1000)
   }
-  // A new decision that stops running pods is stored before the first of them is deleted:
-  // status write #1, which carries its interim condition (R111), goes ahead of the deletions
-  // (R89), so a crash or a failed write in between never lets the stopped pods count as
-  // failures of a Job that has no verdict yet, and the recorded condition fixes the verdict
-  // (R88.1, R88.2, R145). What the writes carry is unchanged.
+  // A new decision that stops running pods is stored before the first of them is deleted: a
+  // status write with its interim condition (R111) goes ahead of the deletions (R89), so a
+  // crash or a failed write after them never lets the stopped pods count as failures of a Job
+  // that has no verdict yet, and the stored condition fixes the verdict (R88.1, R88.2, R145).
+  // Write #1 and what follows are upstream's.
   const writesAhead = decision !== undefined && !decision.alreadyRecorded && podActions.length > 0
-  const podManagement = writesAhead ? [...claimActions, ...tracking.firstWrite, ...podActions] : [...claimActions, ...podActions]
-  const trackingPart = writesAhead ? tracking.afterFirstWrite : tracking.actions
+  const podManagement = writesAhead ? [...claimActions, ...tracking.interimWrite, ...podActions] : [...claimActions, ...podActions]
   const reconciliation: Reconciliation = {
-    actions: [...podManagement, ...trackingPart, ...suspendEvents],
+    actions: [...podManagement, ...tracking.actions, ...suspendEvents],
     trackingFrom: podManagement.length,
     status: tracking.status,
     ...(requeues.length > 0 ? { requeueAfterMs: Math.min(...requeues) } : {}),

@@ -27,10 +27,12 @@ export interface TrackingInput {
 export interface TrackingResult {
   /** Status write #1, finalizer removals, status write #2, finish events (R112). */
   readonly actions: ReadonlyArray<Action>
-  /** The head of `actions`: status write #1, when one is due (it carries a new interim condition, R111). */
-  readonly firstWrite: ReadonlyArray<Action>
-  /** The rest of `actions` after `firstWrite`. */
-  readonly afterFirstWrite: ReadonlyArray<Action>
+  /**
+   * For a new terminal decision (R111): a status write that stores its interim condition while
+   * every pod is as the sync found it — nothing recorded yet for the running pods the decision
+   * stops (they go into write #1 once stopped). Goes ahead of the R89 deletions.
+   */
+  readonly interimWrite: ReadonlyArray<Action>
   /** The part of `actions` after the finalizer removals: status write #2 and finish events. */
   readonly afterRemovals: ReadonlyArray<Action>
   readonly status: JobStatus
@@ -110,7 +112,7 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
       ? ensureCondition(input.conditions, { type: decision.outcome === 'Failed' ? 'FailureTarget' : 'SuccessCriteriaMet', status: 'True', reason: decision.reason, message: decision.message }, nowMs)
       : input.conditions
   const interimAdded = conditions !== input.conditions
-  const firstWrite: JobStatus = buildStatus({
+  const firstWriteFields: StatusFields = {
     previous: status,
     startTime: input.startTime,
     conditions,
@@ -123,7 +125,8 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
     failedIndexes: indexes?.failedIndexes,
     uncountedSucceeded,
     uncountedFailed,
-  })
+  }
+  const firstWrite: JobStatus = buildStatus(firstWriteFields)
   const firstWriteNeeded =
     countersMoved ||
     interimAdded ||
@@ -135,10 +138,10 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
     status.terminating !== input.terminating ||
     (indexes !== undefined && (indexes.completedIndexes !== (status.completedIndexes ?? '') || indexes.failedIndexes !== status.failedIndexes))
 
-  const firstWriteActions: ReadonlyArray<Action> = firstWriteNeeded ? [{ _tag: 'UpdateJobStatus', status: firstWrite }] : []
-  const afterFirstWrite: Action[] = []
+  const actions: Action[] = []
+  if (firstWriteNeeded) actions.push({ _tag: 'UpdateJobStatus', status: firstWrite })
   for (const pod of releasedPods) {
-    afterFirstWrite.push({ _tag: 'RemoveTrackingFinalizer', podName: pod.metadata.name ?? '', podUid: pod.metadata.uid ?? '' })
+    actions.push({ _tag: 'RemoveTrackingFinalizer', podName: pod.metadata.name ?? '', podUid: pod.metadata.uid ?? '' })
   }
 
   // R112.3: once the finalizers are gone, released pods move into the counters; R112.4: those
@@ -178,13 +181,31 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
   const afterRemovals: Action[] = []
   if (movedAfterRemoval || finishesNow) afterRemovals.push({ _tag: 'UpdateJobStatus', status: secondWrite })
   if (finishesNow) afterRemovals.push(...finishEvents(context, input.decision!, finalSucceeded))
-  afterFirstWrite.push(...afterRemovals)
+  actions.push(...afterRemovals)
+
+  // The interim condition alone, before any pod is stopped for it: the running pods keep their
+  // counts and are not recorded as failures yet, so one whose deletion then fails, or that
+  // finishes before a crashed controller's successor stops it, counts as what it did.
+  const stopped = new Set(context.activePods.map((pod) => pod.metadata.uid ?? ''))
+  const interimWrite: ReadonlyArray<Action> = interimAdded
+    ? [
+        {
+          _tag: 'UpdateJobStatus',
+          status: buildStatus({
+            ...firstWriteFields,
+            active: context.activePods.length,
+            ready: context.ready,
+            terminating: context.terminating,
+            uncountedFailed: uncountedFailed.filter((uid) => context.uncountedFailed.has(uid) || !stopped.has(uid)),
+          }),
+        },
+      ]
+    : []
 
   const finalStatus = movedAfterRemoval || finishesNow ? secondWrite : firstWriteNeeded ? firstWrite : status
   return {
-    actions: [...firstWriteActions, ...afterFirstWrite],
-    firstWrite: firstWriteActions,
-    afterFirstWrite,
+    actions,
+    interimWrite,
     afterRemovals,
     status: finalStatus,
     finished: finishesNow,

@@ -5,11 +5,12 @@ import type { JobStatus, Pod } from '../model/types.js'
  * pod management (`AdoptPod`, `ReleasePod`, `CreatePod`, `DeletePod` and the
  * `RemoveTrackingFinalizer` right before a `DeletePod`), then, from `Reconciliation.trackingFrom`,
  * status tracking (`UpdateJobStatus`, `RemoveTrackingFinalizer` of finished pods, `RecordEvent`,
- * `DeleteJob`). One exception to that order: a sync that takes a new terminal decision and
- * stops running pods for it (R89) puts the status write carrying the interim condition
- * (`FailureTarget` / `SuccessCriteriaMet`, R111) in the pod-management part, before the first
- * `DeletePod`, so that no pod is stopped for a verdict that is not stored; once stored, the
- * condition fixes the verdict (R88.1, R88.2, R145).
+ * `DeleteJob`). One addition to that order: a sync that takes a new terminal decision and
+ * stops running pods for it (R89) starts its pod-management part with an `UpdateJobStatus`
+ * that stores the interim condition (`FailureTarget` / `SuccessCriteriaMet`, R111) and nothing
+ * about the pods it is about to stop, before the first `DeletePod`, so that no pod is stopped
+ * for a verdict that is not stored; once stored, the condition fixes the verdict (R88.1,
+ * R88.2, R145). The status-tracking part that follows is upstream's, write #1 included.
  * A failed pod call does not skip the status write, as upstream (R93, R112.4):
  * - a failed `CreatePod`, `DeletePod` or pod-management `RemoveTrackingFinalizer`: finish the
  *   pod-management part (a failed creation batch abandons the later batches, R101), then apply

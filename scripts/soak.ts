@@ -115,7 +115,10 @@ async function main(): Promise<void> {
         console.log(`  broken: ${broken.at(-1)}`)
       }
     }
-    if (run % 150 < SCHEDULES_PER_JOB) console.log(`  ${run} schedules, ${((Date.now() - started) / 1000).toFixed(0)} s, ${broken.length} broken`)
+    if (run % 30 < SCHEDULES_PER_JOB) {
+      const totals = `lost ${lost}, double-counted ${doubleCounted}, verdicts changed ${verdictsChanged}, extra pods kept ${extraPodSchedules}, transient extras ${transientExtraSchedules}, crashes ${stats.crashes}`
+      console.log(`  ${run} schedules, ${((Date.now() - started) / 1000).toFixed(0)} s, ${broken.length} broken; ${totals}`)
+    }
   }
   console.log(`\nschedules run: ${run} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
   console.log(`store calls: ${stats.calls}, writes landed: ${stats.writes}`)

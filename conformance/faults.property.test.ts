@@ -21,7 +21,7 @@ const SCHEDULES_PER_JOB = 3
 
 describe('the controller under injected faults (model-based, fast-check)', () => {
   it(
-    `R161 R159 R160 R108 R112 R95 R97 R100: ${JOBS * SCHEDULES_PER_JOB} fault schedules lose no completion, count none twice, keep active pods within the spec and, one pod at a time, end as the fault-free run ends (seed ${seed})`,
+    `R161 R159 R160 R108 R112 R95 R97 R100 R89 R145: ${JOBS * SCHEDULES_PER_JOB} fault schedules lose no completion, count none twice, keep active pods within the spec and, when the verdict cannot depend on timing (one pod at a time, a deadline, no failing attempt), end with the fault-free run's condition type and reason (seed ${seed})`,
     async () => {
       console.log(`fault model: seed ${seed} (replay with FAULTS_SEED=${seed})`)
       await fc.assert(

@@ -12,7 +12,7 @@ import { noFaults } from '../../adapters/stores/faults/schedule.js'
 import { JobStore } from '../../adapters/ports/JobStore.js'
 import type { PodScript } from '../../adapters/runtimes/scripted/ScriptedRuntime.js'
 import type { Job } from '../../core/model/types.js'
-import { conditionOf, controlsTheController, hasCondition, jobManifest, millisOf, scenario } from '../toolkit.js'
+import { conditionOf, controlsTheController, hasCondition, indexOfPod, isFinishedJob, jobManifest, keyOf, millisOf, scenario } from '../toolkit.js'
 import type { Scenario, World } from '../toolkit.js'
 
 /** The faulty wrapper around the scenario's store. */
@@ -77,8 +77,81 @@ const deadlineWhileCreatesFail: Scenario = scenario(
   { requires: controlsTheController },
 )
 
+/**
+ * Found by the soak: a decision that stops running pods must be stored before the first of them
+ * is deleted. Had the deletions gone first, the next controller would see the stopped pods
+ * terminating, count them as failures (R141: `TerminatingOrFailed`) and, with backoffLimit 0,
+ * fail a Job whose success policy had already been met.
+ */
+const crashAfterDecisionDeletesAPod: Scenario = scenario(
+  'R89 R111 R145 R141: a controller crash right after the first pod deletion of a success-policy decision: the stored SuccessCriteriaMet decides, the job completes by SuccessPolicy although backoffLimit is 0 and the stopped pods terminate',
+  (w) =>
+    Effect.gen(function* () {
+      const faults = yield* faultsAround(w, { schedule: noFaults, crashes: [{ operation: 'deletePod', afterWrite: 1 }] })
+      yield* w.runControllerThrough(faults)
+      yield* w.create(
+        jobManifest('decided', { completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimit: 0, successPolicy: { rules: [{ succeededIndexes: '0' }] } }),
+      )
+      yield* w.waitForActive('decided', 3)
+      const leader = (yield* w.pods('decided')).find((pod) => indexOfPod(pod) === 0)!
+      yield* w.kubelet.succeed(keyOf(leader))
+      const job = yield* w.waitForJob('decided', isFinishedJob, { timeout: '5 minutes' })
+      expect(faults.stats().crashes).toBe(1)
+      const expected = { status: 'True', reason: 'SuccessPolicy', message: 'Matched rules at index 0' }
+      expect(conditionOf(job, 'SuccessCriteriaMet')).toMatchObject(expected)
+      expect(conditionOf(job, 'Complete')).toMatchObject(expected)
+      expect(hasCondition(job, 'FailureTarget') || hasCondition(job, 'Failed')).toBe(false)
+      expect(job.status).toMatchObject({ completedIndexes: '0', succeeded: 1, active: 0, terminating: 0 })
+      expect(yield* w.activePods('decided')).toHaveLength(0)
+    }),
+  { requires: controlsTheController },
+)
+
+/**
+ * The first pod create lands but its answer is lost, and the controller's pod watch runs late:
+ * the controller takes the create as failed and releases its expectation, as upstream's
+ * manageJob does on any create error (R101, R159), so its retry creates the same index again
+ * before its cache shows the first pod. Once the cache shows both, the next sync deletes all but
+ * one active pod of that index (R122), finalizer first, so the extra is never counted (R96), and
+ * creates nothing in that sync.
+ */
+const lostCreateAnswer: FaultSchedule = {
+  onCall: (call) => (call.operation === 'createPod' && call.operationNumber === 1 ? 'lostAck' : undefined),
+  onWatchEvent: (event) => (event.operation === 'watchPods' && event.eventNumber <= 3 ? 'delay' : undefined),
+}
+
+const createAnsweredAsFailed: Scenario = scenario(
+  'R159 R101 R122 R96: a pod create that lands but is answered as failed, while the pod watch runs late: the retry creates the index again, the next sync that sees both deletes one uncounted, and the job completes with exact counts',
+  (w) =>
+    Effect.gen(function* () {
+      const faults = yield* faultsAround(w, { schedule: lostCreateAnswer, watchDelay: '5 seconds' })
+      yield* w.runControllerThrough(faults)
+      const script: PodScript = () => ({ outcome: { after: `${w.seconds(100)} seconds`, result: 'Succeeded' } })
+      yield* w.create(jobManifest('unanswered', { completions: 2, parallelism: 2, completionMode: 'Indexed' }), script)
+      const job = yield* w.waitForJob('unanswered', isFinishedJob, { timeout: '5 minutes' })
+      expect(faults.stats().faults.lostAck).toBe(1)
+      expect(conditionOf(job, 'Complete')).toMatchObject({ status: 'True', reason: 'CompletionsReached' })
+      expect(job.status).toMatchObject({ completedIndexes: '0,1', succeeded: 2, active: 0, terminating: 0 })
+      expect(job.status?.failed ?? 0).toBe(0)
+      // On TestClock the retry always comes before the late watch: three pods, index 0 twice. In
+      // real time the cache may show the first pod in time, and no extra is made. Either way
+      // every extra one was deleted by the controller, not left to run and finish; the two
+      // left are the counted ones.
+      const created = w.recording('unanswered').created.length
+      if (w.testClock) expect(created).toBe(3)
+      expect(created).toBeLessThanOrEqual(3)
+      expect((yield* w.pods('unanswered')).map(indexOfPod).sort()).toEqual([0, 1])
+      const events = yield* w.events('unanswered')
+      expect(events.filter((e) => e.reason === 'FailedCreate').length).toBeGreaterThanOrEqual(1)
+      expect(events.filter((e) => e.reason === 'SuccessfulDelete')).toHaveLength(created - 2)
+    }),
+  { requires: controlsTheController },
+)
+
 export const faults: ReadonlyArray<Scenario> = [
+  createAnsweredAsFailed,
   deadlineWhileCreatesFail,
+  crashAfterDecisionDeletesAPod,
   scenario(
     'R77 R108 R112 R160: a controller crashed mid-plan (between two creates, after a finalizer removal, after a status write) is replaced and the job ends with exactly the right counts',
     (w) =>

@@ -29,7 +29,7 @@ describe('the fault model checker', () => {
       jobChange(job({ succeeded: 0, uncountedTerminatedPods: { succeeded: ['a'] } })),
       jobChange(job({ succeeded: 1, uncountedTerminatedPods: {} })),
     ]
-    expect(checkSteps(job({ succeeded: 1 }), changes)).toEqual({ violations: [], lost: 0, doubleCounted: 0, extraPodsAfterLostAck: 0 })
+    expect(checkSteps(job({ succeeded: 1 }), changes)).toEqual({ violations: [], lost: 0, doubleCounted: 0, extraPodsAfterLostAck: 0, extraPodsKept: 0 })
   })
 
   it('R95: more active pods than parallelism is a violation', () => {
@@ -43,6 +43,26 @@ describe('the fault model checker', () => {
     expect(checked.violations).toEqual([])
     expect(checked.extraPodsAfterLostAck).toBe(1)
     expect(checkSteps(job({}), [...changes, podChange(pod('d', 'Running'))], new Set(['b'])).violations.join()).toMatch(/4 active pods, the spec allows 2/)
+  })
+
+  it('R159 R96: the extra pod after a lost create answer may run only until a sync sees it: a status write counting every pod while it runs is a violation', () => {
+    const running = [podChange(pod('a', 'Running')), podChange(pod('b', 'Running')), podChange(pod('c', 'Running'))]
+    // The controller has not seen `b` yet (it counts 2 of 3): allowed, counted apart.
+    const unseen = checkSteps(job({}), [...running, jobChange(job({ active: 2, succeeded: 0 }))], new Set(['b']))
+    expect(unseen.violations).toEqual([])
+    expect(unseen.extraPodsKept).toBe(0)
+    // It counts all 3 and deleted none.
+    const kept = checkSteps(job({}), [...running, jobChange(job({ active: 3, succeeded: 0 }))], new Set(['b']))
+    expect(kept.violations.join()).toMatch(/counted 3 active pods, the spec allows 2, and deleted none/)
+    expect(kept.extraPodsKept).toBe(1)
+    // Unless deleting it failed: then it is retried (R161).
+    expect(checkSteps(job({}), [...running, jobChange(job({ active: 3, succeeded: 0 }))], new Set(['b']), new Set(['model-b'])).violations).toEqual([])
+  })
+
+  it('R122: two active pods of one index at a status write that counts every pod is a violation', () => {
+    const indexedJob = (status: JobStatus) => job(status, { completionMode: 'Indexed' })
+    const changes = [podChange(pod('a', 'Running', 0)), podChange(pod('b', 'Running', 0)), jobChange(indexedJob({ active: 2, completedIndexes: '' }))]
+    expect(checkSteps(indexedJob({}), changes, new Set(['b'])).violations.join()).toMatch(/two active pods for index 0/)
   })
 
   it('R154: more active pods than remaining completions is a violation', () => {

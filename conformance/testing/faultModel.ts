@@ -147,10 +147,13 @@ export interface RunResult {
    */
   readonly extraPodsAfterLostAck: number
   /**
-   * The terminal decision stopped running pods (R89: deleted with their tracking finalizer,
-   * unlike excess or suspended pods, which lose it first).
+   * Status writes made while the controller saw every pod (see `checkSteps`) at which an extra
+   * pod still ran undeleted, though no call to delete it had failed: what Kubernetes never
+   * does (R96, R122). Each is also a violation.
    */
-  readonly decisionStoppedPods: boolean
+  readonly extraPodsKept: number
+  /** Pods created by a write whose answer was lost: each may run beside its replacement, and takes an attempt of its index. */
+  readonly lostCreateAnswers: number
   /** Every committed change of the namespace, in order (for reports). */
   readonly changes: ReadonlyArray<Change>
 }
@@ -231,11 +234,11 @@ export function runCase(job: JobCase, faults: FaultCase | undefined, caseNumber 
       )
       const final = yield* w.job(JOB)
       changes.sort((a, b) => a.resourceVersion - b.resourceVersion)
-      const checked = checkSteps(final, changes, injector.unacknowledgedPods())
+      const checked = checkSteps(final, changes, injector.unacknowledgedPods(), injector.podsWithRefusedCalls())
       const violations = [...checked.violations]
       if (settled._tag === 'Failure') violations.push(`two hours after the Job finished, not every pod was released and counted: ${JSON.stringify(final.status?.uncountedTerminatedPods)}`)
       if (terminalOf(final) !== terminalOf(finished)) violations.push(`the terminal condition changed from ${terminalOf(finished)} to ${terminalOf(final)}`)
-      result = { terminal: terminalOf(final) ?? 'none', violations, stats: injector.stats(), lost: checked.lost, doubleCounted: checked.doubleCounted, extraPodsAfterLostAck: checked.extraPodsAfterLostAck, decisionStoppedPods: decisionStoppedPods(changes), changes }
+      result = { terminal: terminalOf(final) ?? 'none', violations, stats: injector.stats(), lost: checked.lost, doubleCounted: checked.doubleCounted, extraPodsAfterLostAck: checked.extraPodsAfterLostAck, extraPodsKept: checked.extraPodsKept, lostCreateAnswers: injector.unacknowledgedPods().size, changes }
     }))
   // `externalController`: the suite starts none of its own; the body runs it, through the faults.
   return runScenario({ name: 'fault model', layer: MemoryStore.layer, capabilities: { externalController: true } }, caseNumber, body).pipe(
@@ -271,7 +274,8 @@ export function checkSteps(
   final: Job,
   changes: ReadonlyArray<Change>,
   unacknowledged: ReadonlySet<string> = new Set(),
-): { readonly violations: string[]; readonly lost: number; readonly doubleCounted: number; readonly extraPodsAfterLostAck: number } {
+  podsWithRefusedCalls: ReadonlySet<string> = new Set(),
+): { readonly violations: string[]; readonly lost: number; readonly doubleCounted: number; readonly extraPodsAfterLostAck: number; readonly extraPodsKept: number } {
   const violations: string[] = []
   const note = (rv: number, message: string) => {
     if (violations.length < 10) violations.push(`at resourceVersion ${rv}: ${message}`)
@@ -290,6 +294,7 @@ export function checkSteps(
   const leftUncounted = new Set<string>()
   let doubleCounted = 0
   let extraPodsAfterLostAck = 0
+  let extraPodsKept = 0
   /** A bound exceeded only by pods whose creator was told the create failed (see `RunResult.extraPodsAfterLostAck`). */
   const exceeds = (rv: number, count: number, bound: number, unacknowledgedCount: number, message: string) => {
     if (count <= bound) return
@@ -301,6 +306,38 @@ export function checkSteps(
   const indexesUnacknowledged = new Set<number>()
   let last = { succeeded: 0, failed: 0 }
   const sticky = new Set<string>()
+
+  /**
+   * A status write made while the controller saw every pod — it counts as many active pods and
+   * as many completions as the store holds — comes from a sync that deleted whatever was extra
+   * before writing (R96: excess over the target, R122: all but one active pod of an index),
+   * unless a call to delete it failed. So an extra pod after a lost create answer may run only
+   * until the first sync that sees it; none is allowed at such a write. Work-queue Jobs stop
+   * deleting once a pod succeeded (R125).
+   */
+  const extraKeptAt = (status: NonNullable<Job['status']>): string | undefined => {
+    const active = [...pods.values()].filter(isActivePod)
+    const countedSucceeded = indexed
+      ? countIndexes(parseIndexesLenient(status.completedIndexes, completions ?? 0))
+      : (status.succeeded ?? 0) + (status.uncountedTerminatedPods?.succeeded?.length ?? 0)
+    const storeSucceeded = indexed ? succeededIndexes.size : succeededUids.size
+    if ((status.active ?? 0) !== active.length || countedSucceeded !== storeSucceeded) return undefined
+    if (active.some((p) => podsWithRefusedCalls.has(p.metadata.name ?? ''))) return undefined
+    const remaining = completions === undefined ? parallelism : completions - storeSucceeded
+    const allowed = Math.max(0, Math.min(parallelism, remaining))
+    const deletesExcess = completions !== undefined || storeSucceeded === 0
+    if (deletesExcess && active.length > allowed) return `the controller counted ${active.length} active pods, the spec allows ${allowed}, and deleted none (R96)`
+    if (indexed) {
+      const seen = new Set<number>()
+      for (const p of active) {
+        const i = indexOf(p)
+        if (i === undefined) continue
+        if (seen.has(i)) return `the controller counted two active pods for index ${i} and deleted neither (R122)`
+        seen.add(i)
+      }
+    }
+    return undefined
+  }
 
   for (const change of changes) {
     const rv = change.resourceVersion
@@ -348,6 +385,11 @@ export function checkSteps(
     if (job.metadata.name !== JOB || change.type === 'Deleted') continue
     const status = job.status ?? {}
     const now = { succeeded: status.succeeded ?? 0, failed: status.failed ?? 0 }
+    const keptExtra = extraKeptAt(status)
+    if (keptExtra !== undefined) {
+      extraPodsKept++
+      note(rv, keptExtra)
+    }
     if (now.succeeded < last.succeeded) note(rv, `succeeded went down from ${last.succeeded} to ${now.succeeded}`)
     if (now.failed < last.failed) note(rv, `failed went down from ${last.failed} to ${now.failed}`)
     last = now
@@ -385,7 +427,7 @@ export function checkSteps(
   const podsSucceeded = indexed ? succeededIndexes.size : succeededUids.size
   const lost = Math.max(0, podsSucceeded - finalSucceeded)
   if (lost > 0) violations.push(`${lost} completions of ${podsSucceeded} were never counted (counted ${finalSucceeded})`)
-  return { violations, lost, doubleCounted, extraPodsAfterLostAck }
+  return { violations, lost, doubleCounted, extraPodsAfterLostAck, extraPodsKept }
 }
 
 function indexOf(pod: Pod): number | undefined {
@@ -393,38 +435,46 @@ function indexOf(pod: Pod): number | undefined {
   return raw === undefined ? undefined : Number(raw)
 }
 
-/** Whether some pod of the Job was deleted while running and still tracked (R89), as a terminal decision does. */
-function decisionStoppedPods(changes: ReadonlyArray<Change>): boolean {
-  return changes.some((change) => {
-    if (change.kind !== 'Pod') return false
-    const pod = change.object as Pod
-    const phase = pod.status?.phase
-    return pod.metadata.deletionTimestamp !== undefined && phase !== 'Succeeded' && phase !== 'Failed' && (pod.metadata.finalizers ?? []).includes(TRACKING_FINALIZER)
-  })
-}
-
 /** How a faulty run compares with the fault-free run of the same Job and outcomes. */
 export interface Verdict {
   /** Rules the faulty run broke. */
   readonly problems: ReadonlyArray<string>
-  /**
-   * It ended otherwise after a terminal decision that stopped running pods: the known window
-   * between the decision's pod deletions and the status write that records it (R89 before
-   * R111), where a failed write or a crash lets the stopped pods count as failures.
-   */
-  readonly verdictChangedAfterStoppedDecision: boolean
+  /** A case whose verdict does not depend on timing ended with another condition type or reason than the fault-free run. */
+  readonly verdictChanged: boolean
 }
 
 /**
- * Every run must keep the rules; a run of a Job with `parallelism: 1` must also end as the
- * fault-free run ends. With more pods at once the verdict may rightly depend on timing, which
- * faults change: when one sync sees a success and a failure rule hold together, failure wins
- * (R88), so a controller that looks later may see both where an earlier one saw only the
- * success. One pod at a time, every outcome is seen before the next pod exists.
+ * Why the case's verdict does not depend on timing, or undefined when it may. Faults shift when
+ * pods start and when the controller looks, so a run may rightly see outcomes in another order
+ * than the fault-free run, and when one sync sees two rules hold, the first in R88's order wins
+ * (a FailJob match before backoffLimit before the deadline; any failure rule before a success
+ * policy). The verdict is order-independent when only one rule can ever decide:
+ * - one pod at a time (`parallelism: 1`): every outcome is seen before the next pod exists, and
+ *   a pod's outcome depends only on its index and attempt (`JobCase.outcomes`) — unless a create
+ *   answer was lost: that pod and its replacement run side by side for a while (R159) and take
+ *   two attempts, and the one deleted as extra (R96) skips its outcome;
+ * - a deadline case: every pod runs until it is stopped, so nothing but the deadline (R88.5)
+ *   can decide, `Failed/DeadlineExceeded`;
+ * - no attempt can fail (every drawn outcome succeeds): nothing but success can decide,
+ *   `Complete/SuccessPolicy` with a success policy (R88.8 is judged before completions, and
+ *   matches at the latest once every index succeeded), `Complete/CompletionsReached` without.
+ * The condition's message is not compared: a FailJob message names the pod, which differs.
+ */
+export function timingIndependence(job: JobCase, faulty: RunResult): string | undefined {
+  if (job.spec['parallelism'] === 1 && faulty.lostCreateAnswers === 0) return 'one pod at a time'
+  if (job.deadline) return 'every pod runs until the deadline'
+  if (job.outcomes.every((o) => o.result === 'Succeeded')) return 'no attempt can fail'
+  return undefined
+}
+
+/**
+ * Every run must keep the rules; a case whose verdict does not depend on timing
+ * (`timingIndependence`) must also end with the fault-free run's condition type and reason.
  */
 export function compare(job: JobCase, reference: RunResult, faulty: RunResult): Verdict {
   const problems = [...faulty.violations]
-  const changed = faulty.terminal !== reference.terminal && job.spec['parallelism'] === 1
-  if (changed && !faulty.decisionStoppedPods) problems.push(`ended ${faulty.terminal}; the fault-free run ended ${reference.terminal}`)
-  return { problems, verdictChangedAfterStoppedDecision: changed && faulty.decisionStoppedPods }
+  const why = timingIndependence(job, faulty)
+  const verdictChanged = why !== undefined && faulty.terminal !== reference.terminal
+  if (verdictChanged) problems.push(`ended ${faulty.terminal}; the fault-free run ended ${reference.terminal} (its verdict cannot depend on timing: ${why})`)
+  return { problems, verdictChanged }
 }

@@ -5,15 +5,24 @@ import type { JobStatus, Pod } from '../model/types.js'
  * pod management (`AdoptPod`, `ReleasePod`, `CreatePod`, `DeletePod` and the
  * `RemoveTrackingFinalizer` right before a `DeletePod`), then, from `Reconciliation.trackingFrom`,
  * status tracking (`UpdateJobStatus`, `RemoveTrackingFinalizer` of finished pods, `RecordEvent`,
- * `DeleteJob`). A failed pod call does not skip the status write, as upstream (R93, R112.4):
+ * `DeleteJob`). One addition to that order: a sync that takes a new terminal decision and
+ * stops running pods for it (R89) starts its pod-management part with an `UpdateJobStatus`
+ * that stores the interim condition (`FailureTarget` / `SuccessCriteriaMet`, R111) and nothing
+ * about the pods it is about to stop, before the first `DeletePod`, so that no pod is stopped
+ * for a verdict that is not stored; once stored, the condition fixes the verdict (R88.1,
+ * R88.2, R145). The status-tracking part that follows is upstream's, write #1 included.
+ * A failed pod call does not skip the status write, as upstream (R93, R112.4):
  * - a failed `CreatePod`, `DeletePod` or pod-management `RemoveTrackingFinalizer`: finish the
  *   pod-management part (a failed creation batch abandons the later batches, R101), then apply
  *   `reconcileAfterFailedPodCalls(…)` with what failed in place of the status-tracking part;
+ *   it is given the Job as the plan's last status write left it (the interim condition, if
+ *   the plan stored one, stays: the decision just is not carried out in this sync, R89);
  * - a failed `RemoveTrackingFinalizer` of the status-tracking part: once the other removals of
  *   its run are done, apply `reconcileAfterFailedPodCalls(…)` with every failure so far in
  *   place of the rest (the write of the partial progress);
  * - then report the first pod-call error, so the Job is synced again with back-off (R161).
- * A failed `AdoptPod`, `ReleasePod`, `UpdateJobStatus` or `DeleteJob` stops the plan there.
+ * A failed `AdoptPod`, `ReleasePod`, `UpdateJobStatus` or `DeleteJob` stops the plan there,
+ * with no later action applied (a failed interim write: no pod is stopped).
  * Either way the next sync starts from fresh state; the finalizer protocol keeps any stop safe.
  */
 export type Action =

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Job, Pod } from '../model/types.js'
 import type { FailedPodCalls } from './failedPodCalls.js'
-import { noFailedPodCalls } from './failedPodCalls.js'
+import { anyFailedPodCall, noFailedPodCalls } from './failedPodCalls.js'
 import type { ReconcileOptions, Reconciliation } from './options.js'
 import { reconcile, reconcileAfterFailedPodCalls } from './reconcile.js'
 import {
@@ -40,8 +40,15 @@ const failures = (fields: Partial<FailedPodCalls>): FailedPodCalls => ({ ...noFa
 /** The plan of one sync and the status-tracking part that replaces its rest after `failed`. */
 function syncWithFailures(job: Job, pods: ReadonlyArray<Pod>, nowMs: number, failed: (plan: Reconciliation) => FailedPodCalls, options: ReconcileOptions = {}) {
   const plan = reconcile(job, pods, nowMs, options)
-  const after = reconcileAfterFailedPodCalls(job, pods, nowMs, options, failed(plan))
+  const failedCalls = failed(plan)
+  const after = reconcileAfterFailedPodCalls(anyFailedPodCall(failedCalls) ? asWrittenBeforePodCalls(job, plan) : job, pods, nowMs, options, failedCalls)
   return { plan, after }
+}
+
+/** The Job as the applier has it when pod calls failed: after the status write a plan makes before them, if any (applyPlan.ts). */
+function asWrittenBeforePodCalls(job: Job, plan: Reconciliation): Job {
+  const write = plan.actions.slice(0, plan.trackingFrom).findLast((action) => action._tag === 'UpdateJobStatus')
+  return write === undefined ? job : { ...job, status: write.status }
 }
 
 const everyCreationRefused = (plan: Reconciliation): FailedPodCalls => failures({ creationsNotMade: creations(plan).length })
@@ -137,16 +144,18 @@ describe('reconcileAfterFailedPodCalls: failed creations (R86, R93, R101, R102)'
 })
 
 describe('reconcileAfterFailedPodCalls: failed deletions (R89, R94, R96)', () => {
-  it('R89: a finishing Job whose pod deletion failed records no finish decision; the pod still counts as active', () => {
+  it('R89/R145: a finishing Job whose pod deletion failed: FailureTarget was stored before the deletions and stays, the Job does not finish, the pod still counts as active', () => {
     const job = makeJob({ spec: { completions: 2, parallelism: 2, activeDeadlineSeconds: 10 }, status: runningStatus({ active: 2, ready: 1 }) })
     const kept = pod(job, 'Ready', { name: 'pi-kept' })
     const stopped = pod(job, 'Running', { name: 'pi-stopped' })
     const { plan, after } = syncWithFailures(job, [kept, stopped], at(20), () => failures({ deletionsFailed: ['uid-pi-kept'] }))
     expect(deletions(plan).map((d) => d.podName).sort()).toEqual(['pi-kept', 'pi-stopped'])
+    expect(tagsOf(plan).slice(0, plan.trackingFrom)).toEqual(['UpdateJobStatus', 'DeletePod', 'DeletePod'])
     expect(conditionOf(statusWrites(plan)[0], 'FailureTarget')).toBeDefined()
     expect(tagsOf(after)).toEqual(['UpdateJobStatus'])
     expect(after.status).toMatchObject({ active: 1, ready: 1, terminating: 1, startTime: timeAt(0) })
-    expect(trueConditionTypes(after.status)).toEqual([])
+    expect(trueConditionTypes(after.status)).toEqual(['FailureTarget'])
+    expect(conditionOf(after.status, 'FailureTarget')).toMatchObject({ reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' })
     expect(finalizerRemovals(after)).toEqual([])
   })
 

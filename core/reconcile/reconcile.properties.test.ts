@@ -185,16 +185,15 @@ function applyWithRefusals(
     finalizerRemovalsFailed: [],
   }
   const managementFailed = anyFailedPodCall(failed)
-  let effective = managementFailed ? reconcileAfterFailedPodCalls(job, input.pods, input.nowMs, options, failed) : plan
-  const tracking = managementFailed ? effective.actions : plan.actions.slice(plan.trackingFrom)
-  const removals = tracking.flatMap((a) => (a._tag === 'RemoveTrackingFinalizer' ? [a.podUid] : []))
-  const removalsFailed = removals.filter((_, i) => (refused.removals & (1 << i)) !== 0)
-  if (!managementFailed && removalsFailed.length === 0) return { ...applyPlan(input, plan), effective: plan }
+  const removalsFailedIn = (tracking: ReadonlyArray<Action>) =>
+    tracking.flatMap((a) => (a._tag === 'RemoveTrackingFinalizer' ? [a.podUid] : [])).filter((_, i) => (refused.removals & (1 << i)) !== 0)
+  if (!managementFailed && removalsFailedIn(plan.actions.slice(plan.trackingFrom)).length === 0) return { ...applyPlan(input, plan), effective: plan }
 
   // A sync with an error commits the back-off record only with a status write (R127).
   let world = input
   const applied: Action[] = []
   let rejected: Applied['rejected']
+  let effective = plan
   const apply = (actions: ReadonlyArray<Action>, from: Reconciliation): boolean => {
     const before = world.backoff
     const outcome = applyPlan(world, { ...from, actions })
@@ -212,6 +211,11 @@ function applyWithRefusals(
     return true
   })
   if (!apply(managementApplied, plan)) return result()
+  // What follows failed pod calls starts from the Job as the plan's last write left it (applyPlan.ts).
+  const planJob = managementFailed ? jobOf(world) : job
+  if (managementFailed) effective = reconcileAfterFailedPodCalls(planJob, input.pods, input.nowMs, options, failed)
+  const tracking = managementFailed ? effective.actions : plan.actions.slice(plan.trackingFrom)
+  const removalsFailed = removalsFailedIn(tracking)
   if (removalsFailed.length === 0) {
     apply(tracking, effective)
     return result()
@@ -220,7 +224,7 @@ function applyWithRefusals(
   const lastRemoval = tracking.findLastIndex((a) => a._tag === 'RemoveTrackingFinalizer')
   const upToRemovals = tracking.slice(0, lastRemoval + 1).filter((a) => !(a._tag === 'RemoveTrackingFinalizer' && removalsFailed.includes(a.podUid)))
   if (!apply(upToRemovals, effective)) return result()
-  effective = reconcileAfterFailedPodCalls(job, input.pods, input.nowMs, options, { ...failed, finalizerRemovalsFailed: removalsFailed })
+  effective = reconcileAfterFailedPodCalls(planJob, input.pods, input.nowMs, options, { ...failed, finalizerRemovalsFailed: removalsFailed })
   apply(effective.actions, effective)
   return result()
 }

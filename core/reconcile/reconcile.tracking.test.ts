@@ -180,14 +180,27 @@ describe('reconcile: expectations (R89, R159)', () => {
     expect(trueConditionTypes(plan.status)).toEqual(['SuccessCriteriaMet', 'Complete'])
   })
 
-  it('R89/R159: a decision taken by R88 (here: backoffLimit with a pod still running) is dropped while expectations are unsatisfied', () => {
+  it('R89/R159: a decision taken by R88 (here: backoffLimit with a pod still running) is dropped while expectations are unsatisfied, and its pods are not stopped before it can be stored', () => {
     const job = makeJob({ spec: { completions: 5, parallelism: 1, backoffLimit: 0 }, status: runningStatus({ active: 1 }) })
     const plan = reconcile(job, [pod(job, 'Failed', { name: 'bad' }), pod(job, 'Running', { name: 'run' })], at(10), { expectationsSatisfied: false })
-    // The DELETEs are still issued (R89), but the pods are not released as failures of a failing Job.
-    expect(deletedNames(plan)).toEqual(['run'])
+    // Upstream still issues the DELETEs here (R89); ours waits (DIFFERENCES.md): a pod stopped for
+    // a decision that is not stored would count as a failure next time (R141).
+    expect(deletedNames(plan)).toEqual([])
     expect(releasedNames(plan)).toEqual(['bad'])
-    expect(plan.status).toMatchObject({ failed: 1, active: 0, terminating: 1 })
+    expect(plan.status).toMatchObject({ failed: 1, active: 1, terminating: 0 })
     expect(trueConditionTypes(plan.status)).toEqual([])
+  })
+
+  it('R89/R159: with FailureTarget already stored, unsatisfied expectations still stop the running pods, without finishing', () => {
+    const job = makeJob({
+      spec: { completions: 5, parallelism: 1, backoffLimit: 0 },
+      status: { ...runningStatus({ active: 1, failed: 1 }), conditions: [condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', at(5))] },
+    })
+    const plan = reconcile(job, [pod(job, 'Running', { name: 'run' })], at(10), { expectationsSatisfied: false })
+    expect(deletedNames(plan)).toEqual(['run'])
+    expect(releasedNames(plan)).toEqual([])
+    expect(plan.status).toMatchObject({ failed: 1, active: 0, terminating: 1 })
+    expect(trueConditionTypes(plan.status)).toEqual(['FailureTarget'])
   })
 })
 

@@ -35,8 +35,10 @@ export function reconcile(job: Job, candidatePods: ReadonlyArray<Pod>, nowMs: nu
 
 /**
  * The rest of a sync some of whose pod calls failed, as upstream goes on after them (R93,
- * R112.4): called with the same input as the `reconcile` that made the plan, and what failed.
- * Its `actions` replace what was left of that plan:
+ * R112.4): called with the pods, time and options of the `reconcile` that made the plan, the
+ * Job as the plan's last status write left it (the input Job when none was made: only a plan
+ * that stores a new terminal decision before stopping pods writes before its pod calls), and
+ * what failed. Its `actions` replace what was left of that plan:
  * - when creations or deletions failed, the whole status-tracking part, with `active`,
  *   `ready` and `terminating` counting the pods that exist (R102, R89), `startTime` kept, new
  *   finished pods recorded in `uncountedTerminatedPods`, and no finish decision unless every
@@ -54,8 +56,9 @@ export function reconcileAfterFailedPodCalls(
 ): Reconciliation {
   const { reconciliation, tracking, suspendEvents } = planSync(job, candidatePods, nowMs, options, failed)
   if (tracking === undefined) return { ...reconciliation, actions: [], trackingFrom: 0 }
-  const rest = failed.finalizerRemovalsFailed.length > 0 ? tracking.afterRemovals : tracking.actions
-  return { ...reconciliation, actions: [...rest, ...suspendEvents], trackingFrom: 0 }
+  const rest =
+    failed.finalizerRemovalsFailed.length > 0 ? [...tracking.afterRemovals, ...suspendEvents] : reconciliation.actions.slice(reconciliation.trackingFrom)
+  return { ...reconciliation, actions: rest, trackingFrom: 0 }
 }
 
 const noRemovalFailed: ReadonlySet<string> = new Set()
@@ -97,7 +100,12 @@ function planSync(job: Job, candidatePods: ReadonlyArray<Pod>, nowMs: number, op
   let suspendEvents: ReadonlyArray<Action> = []
   let finalStartTime = startTime
 
-  if (decision !== undefined) {
+  if (decision !== undefined && !decision.alreadyRecorded && !context.expectationsSatisfied) {
+    // R89 commits no new decision while the caller has not seen its own pod changes; its pods
+    // are not stopped either, since a stopped pod of an unrecorded decision would count as a
+    // failure next time (R141) and could change the verdict. Nothing else runs this sync.
+    decision = undefined
+  } else if (decision !== undefined) {
     podActions = stopActivePods(context)
     const planned = {
       active: 0,
@@ -139,7 +147,13 @@ function planSync(job: Job, candidatePods: ReadonlyArray<Pod>, nowMs: number, op
   if (tracking.finished && job.spec.ttlSecondsAfterFinished !== undefined) {
     requeues.push(job.spec.ttlSecondsAfterFinished * 1000)
   }
-  const podManagement = [...claimActions, ...podActions]
+  // A new decision that stops running pods is stored before the first of them is deleted: a
+  // status write with its interim condition (R111) goes ahead of the deletions (R89), so a
+  // crash or a failed write after them never lets the stopped pods count as failures of a Job
+  // that has no verdict yet, and the stored condition fixes the verdict (R88.1, R88.2, R145).
+  // Write #1 and what follows are upstream's.
+  const writesAhead = decision !== undefined && !decision.alreadyRecorded && podActions.length > 0
+  const podManagement = writesAhead ? [...claimActions, ...tracking.interimWrite, ...podActions] : [...claimActions, ...podActions]
   const reconciliation: Reconciliation = {
     actions: [...podManagement, ...tracking.actions, ...suspendEvents],
     trackingFrom: podManagement.length,

@@ -27,6 +27,12 @@ export interface TrackingInput {
 export interface TrackingResult {
   /** Status write #1, finalizer removals, status write #2, finish events (R112). */
   readonly actions: ReadonlyArray<Action>
+  /**
+   * For a new terminal decision (R111): a status write that stores its interim condition while
+   * every pod is as the sync found it — nothing recorded yet for the running pods the decision
+   * stops (they go into write #1 once stopped). Goes ahead of the R89 deletions.
+   */
+  readonly interimWrite: ReadonlyArray<Action>
   /** The part of `actions` after the finalizer removals: status write #2 and finish events. */
   readonly afterRemovals: ReadonlyArray<Action>
   readonly status: JobStatus
@@ -106,7 +112,7 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
       ? ensureCondition(input.conditions, { type: decision.outcome === 'Failed' ? 'FailureTarget' : 'SuccessCriteriaMet', status: 'True', reason: decision.reason, message: decision.message }, nowMs)
       : input.conditions
   const interimAdded = conditions !== input.conditions
-  const firstWrite: JobStatus = buildStatus({
+  const firstWriteFields: StatusFields = {
     previous: status,
     startTime: input.startTime,
     conditions,
@@ -119,7 +125,8 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
     failedIndexes: indexes?.failedIndexes,
     uncountedSucceeded,
     uncountedFailed,
-  })
+  }
+  const firstWrite: JobStatus = buildStatus(firstWriteFields)
   const firstWriteNeeded =
     countersMoved ||
     interimAdded ||
@@ -176,8 +183,34 @@ export function trackPods(context: SyncContext, input: TrackingInput): TrackingR
   if (finishesNow) afterRemovals.push(...finishEvents(context, input.decision!, finalSucceeded))
   actions.push(...afterRemovals)
 
+  // The interim condition alone, before any pod is stopped for it: the running pods keep their
+  // counts and are not recorded as failures yet, so one whose deletion then fails, or that
+  // finishes before a crashed controller's successor stops it, counts as what it did.
+  const stopped = new Set(context.activePods.map((pod) => pod.metadata.uid ?? ''))
+  const interimWrite: ReadonlyArray<Action> = interimAdded
+    ? [
+        {
+          _tag: 'UpdateJobStatus',
+          status: buildStatus({
+            ...firstWriteFields,
+            active: context.activePods.length,
+            ready: context.ready,
+            terminating: context.terminating,
+            uncountedFailed: uncountedFailed.filter((uid) => context.uncountedFailed.has(uid) || !stopped.has(uid)),
+          }),
+        },
+      ]
+    : []
+
   const finalStatus = movedAfterRemoval || finishesNow ? secondWrite : firstWriteNeeded ? firstWrite : status
-  return { actions, afterRemovals, status: finalStatus, finished: finishesNow, failurePolicyActions }
+  return {
+    actions,
+    interimWrite,
+    afterRemovals,
+    status: finalStatus,
+    finished: finishesNow,
+    failurePolicyActions,
+  }
 }
 
 function addedAny(before: ReadonlySet<string>, after: ReadonlyArray<string>): boolean {

@@ -289,7 +289,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
             jobKey: key,
             creationReason: plan.facts.creationReason,
             onFirstStatusWrite: (backoff) => backoffs.set(uid, backoff),
-            afterFailedPodCalls: (failed) => reconcileAfterFailedPodCalls(job, candidates, nowMs, reconcileOptions, failed),
+            afterFailedPodCalls: (failed, written) => reconcileAfterFailedPodCalls(written, candidates, nowMs, reconcileOptions, failed),
             podConcurrency: options.podConcurrency ?? 64,
           }),
         )

@@ -47,7 +47,7 @@ function applyContext(store: JobStoreService, job: Job, pods: ReadonlyArray<Pod>
     jobKey: `${NAMESPACE}/${job.metadata.name ?? ''}`,
     creationReason: plan.facts.creationReason,
     onFirstStatusWrite: () => undefined,
-    afterFailedPodCalls: (failed: Parameters<typeof reconcileAfterFailedPodCalls>[4]) => reconcileAfterFailedPodCalls(job, pods, nowMs, {}, failed),
+    afterFailedPodCalls: (failed: Parameters<typeof reconcileAfterFailedPodCalls>[4], written: Job) => reconcileAfterFailedPodCalls(written, pods, nowMs, {}, failed),
     podConcurrency: 64,
   }
 }
@@ -134,6 +134,56 @@ describe('applyPlan: failed pod calls still get the status written (R93)', () =>
       const outcome = yield* Effect.either(sync(store, refusing(store, { updateJobStatus: true }), 'statusless'))
       expect(outcome._tag).toBe('Left')
       expect((yield* store.getJob({ namespace: NAMESPACE, name: 'statusless' })).status?.startTime).toBeUndefined()
+    }),
+  )
+})
+
+describe('applyPlan: a terminal decision is stored before its pods are stopped (R89, R111, R145)', () => {
+  /** A Job with backoffLimit 0 whose first pod failed while the second runs: the sync decides BackoffLimitExceeded. */
+  const failingJob = (store: JobStoreService, name: string) =>
+    Effect.gen(function* () {
+      yield* store.createJob(jobManifest(name, { parallelism: 2, completions: 2, backoffLimit: 0 }))
+      yield* sync(store, store, name)
+      const [toFail, toRun] = (yield* store.listPods({ namespace: NAMESPACE })).items
+      yield* store.updatePodStatus({ namespace: NAMESPACE, name: toRun!.metadata.name ?? '' }, { phase: 'Running' })
+      yield* store.updatePodStatus(
+        { namespace: NAMESPACE, name: toFail!.metadata.name ?? '' },
+        { phase: 'Failed', containerStatuses: [{ name: 'main', restartCount: 0, state: { terminated: { exitCode: 1, finishedAt: '1970-01-01T00:00:01Z' } } }] },
+      )
+      return toRun!.metadata.name ?? ''
+    })
+
+  it.effect('R111/R89: the status write carrying FailureTarget is refused ⇒ no pod is deleted', () =>
+    Effect.gen(function* () {
+      const store = yield* MemoryStore.make
+      const running = yield* failingJob(store, 'unwritten')
+      const outcome = yield* Effect.either(sync(store, refusing(store, { updateJobStatus: true }), 'unwritten'))
+      expect(outcome._tag).toBe('Left')
+      const pod = yield* store.getPod({ namespace: NAMESPACE, name: running })
+      expect(pod.metadata.deletionTimestamp).toBeUndefined()
+      expect((yield* store.getJob({ namespace: NAMESPACE, name: 'unwritten' })).status?.conditions ?? []).toEqual([])
+    }),
+  )
+
+  it.effect('R89/R145: the deletion of the running pod is refused after FailureTarget was stored ⇒ it stays, active 1, and the next sync fails the Job for the same reason', () =>
+    Effect.gen(function* () {
+      const store = yield* MemoryStore.make
+      const running = yield* failingJob(store, 'undeleted')
+      const outcome = yield* sync(store, refusing(store, { deletePod: true }), 'undeleted')
+      expect(outcome.podCallError?.message).toContain('forbidden')
+      const stored = yield* store.getJob({ namespace: NAMESPACE, name: 'undeleted' })
+      expect(stored.status?.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([['FailureTarget', 'True', 'BackoffLimitExceeded']])
+      // R89: a deletion that failed leaves the pod active, so the decision is not carried out in this sync.
+      expect(stored.status).toMatchObject({ active: 1, terminating: 0, failed: 1 })
+      expect((yield* store.getPod({ namespace: NAMESPACE, name: running })).metadata.deletionTimestamp).toBeUndefined()
+      yield* sync(store, store, 'undeleted')
+      yield* sync(store, store, 'undeleted')
+      const finished = yield* store.getJob({ namespace: NAMESPACE, name: 'undeleted' })
+      expect(finished.status?.conditions?.map((c) => [c.type, c.reason])).toEqual([
+        ['FailureTarget', 'BackoffLimitExceeded'],
+        ['Failed', 'BackoffLimitExceeded'],
+      ])
+      expect(finished.status).toMatchObject({ failed: 2, active: 0, terminating: 0, uncountedTerminatedPods: {} })
     }),
   )
 })

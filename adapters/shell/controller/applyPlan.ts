@@ -23,8 +23,11 @@ export interface ApplyContext {
   readonly creationReason: PodCreationReason
   /** Called once, after the first status write succeeded, with the back-off record of the plan that made it (R127). */
   readonly onFirstStatusWrite: (backoff: BackoffRecord) => void
-  /** `reconcileAfterFailedPodCalls` on the input the plan was made from (actions.ts). */
-  readonly afterFailedPodCalls: (failed: FailedPodCalls) => Reconciliation
+  /**
+   * `reconcileAfterFailedPodCalls` on the pods and time the plan was made from and on `job`:
+   * the Job as the plan's last status write left it (actions.ts).
+   */
+  readonly afterFailedPodCalls: (failed: FailedPodCalls, job: Job) => Reconciliation
   /** Pods updated by one step at a time (parallel pod operations). */
   readonly podConcurrency: number
 }
@@ -54,8 +57,10 @@ interface PartOutcome {
  * issues them; creations go in their slow-start batches (R101). A failed pod call does not
  * skip the status write: the status-tracking part is asked for again with what failed, as
  * upstream's syncJob still tracks the status after manageJob failed (R93), and failed
- * finalizer removals get their partial-progress write (R112.4). A failed status write,
- * adoption or Job deletion stops the plan and is the effect's error.
+ * finalizer removals get their partial-progress write (R112.4); both start from the Job as
+ * the plan's last status write left it (a plan that stops pods for a new terminal decision
+ * writes its interim condition before them, R89/R111). A failed status write, adoption or
+ * Job deletion stops the plan there, nothing after it is applied, and is the effect's error.
  */
 export function applyPlan(job: Job, plan: Reconciliation, context: ApplyContext): Effect.Effect<ApplyOutcome, StoreError> {
   return Effect.gen(function* () {
@@ -69,10 +74,13 @@ export function applyPlan(job: Job, plan: Reconciliation, context: ApplyContext)
       deletionsFailed: management.failedUids,
       finalizerRemovalsFailed: [],
     }
-    let effective = management.error === undefined ? plan : context.afterFailedPodCalls(managementFailed)
+    // A plan that stores a new terminal decision before it stops pods has written the Job
+    // already: what follows a failed deletion starts from that write.
+    const planJob = management.error === undefined ? job : writes.job
+    let effective = management.error === undefined ? plan : context.afterFailedPodCalls(managementFailed, planJob)
     const tracking = yield* applyPart(job, effective.actions.slice(effective.trackingFrom), 'tracking', effective, writes, context)
     if (tracking.error !== undefined) {
-      effective = context.afterFailedPodCalls({ ...managementFailed, finalizerRemovalsFailed: tracking.failedUids })
+      effective = context.afterFailedPodCalls({ ...managementFailed, finalizerRemovalsFailed: tracking.failedUids }, planJob)
       yield* applyPart(job, effective.actions, 'tracking', effective, writes, context)
     }
     const podCallError = tracking.error ?? management.error

@@ -76,6 +76,8 @@ export interface FaultInjectorService {
   readonly stats: () => FaultStats
   /** Uids of the pods created by a write whose answer was lost (`lostAck`): their creator was told it failed. */
   readonly unacknowledgedPods: () => ReadonlySet<string>
+  /** Names of the pods a deletion or metadata patch of which was refused or failed without effect (the pod is still there). */
+  readonly podsWithRefusedCalls: () => ReadonlySet<string>
 }
 
 /** The wrapper's handle, provided by `layer` beside the faulty `JobStore`. */
@@ -140,6 +142,7 @@ export function makeAround(inner: JobStoreService, plan: FaultPlan): FaultInject
   const writesByOperation = new Map<Operation, number>()
   const eventsByWatch = new Map<WatchOperation, number>()
   const unacknowledgedPods = new Set<string>()
+  const podsWithRefusedCalls = new Set<string>()
 
   const withinBudget = (): boolean => plan.maxFaults === undefined || injected < plan.maxFaults
   const count = (kind: FaultKind): void => {
@@ -209,10 +212,12 @@ export function makeAround(inner: JobStoreService, plan: FaultPlan): FaultInject
       target: () => { readonly kind: ResourceKind; readonly key: ObjectKey },
       effect: Effect.Effect<A, E>,
       onLostAck?: (value: A) => void,
+      onRefused?: () => void,
     ): Effect.Effect<A, E | Conflict | Invalid | StoreUnavailable> =>
       alive(
         Effect.suspend((): Effect.Effect<A, E | Conflict | Invalid | StoreUnavailable> => {
           const fault = nextFault(operation)
+          if (fault !== undefined && fault !== 'lostAck') onRefused?.()
           switch (fault) {
             case 'unavailable':
             case 'timeout':
@@ -293,11 +298,11 @@ export function makeAround(inner: JobStoreService, plan: FaultPlan): FaultInject
       listPods: (options) => read('listPods', inner.listPods(options)),
       createPod: (created) =>
         write('createPod', podOf(created), inner.createPod(created), (stored) => void unacknowledgedPods.add(stored.metadata.uid ?? '')),
-      patchPodMetadata: (key, patch) => write('patchPodMetadata', pod(key), inner.patchPodMetadata(key, patch)),
+      patchPodMetadata: (key, patch) => write('patchPodMetadata', pod(key), inner.patchPodMetadata(key, patch), undefined, () => void podsWithRefusedCalls.add(key.name)),
       bindPod: (key, nodeName) => write('bindPod', pod(key), inner.bindPod(key, nodeName)),
       updatePodStatus: (key, status, resourceVersion) =>
         write('updatePodStatus', pod(key), inner.updatePodStatus(key, status, resourceVersion)),
-      deletePod: (key, options) => write('deletePod', pod(key), inner.deletePod(key, options)),
+      deletePod: (key, options) => write('deletePod', pod(key), inner.deletePod(key, options), undefined, () => void podsWithRefusedCalls.add(key.name)),
       watchPods: watch('watchPods', inner.watchPods),
 
       // An event is a write the port reports only as unavailable: refusals never apply to it.
@@ -317,6 +322,7 @@ export function makeAround(inner: JobStoreService, plan: FaultPlan): FaultInject
     connect,
     stats: () => ({ calls, writes, faults: { ...faults }, crashes }),
     unacknowledgedPods: () => new Set(unacknowledgedPods),
+    podsWithRefusedCalls: () => new Set(podsWithRefusedCalls),
   }
 }
 

@@ -111,30 +111,30 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
       })
 
     // Every write to every pod comes here (several per pod): the cache indexes and the
-    // bookkeeping are plain code, and the only effects are the queue's.
-    const onPodChange = (change: CacheChange<Pod>): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const { key, previous, current } = change
-        const namespace = parseObjectKey(key).namespace
-        if (previous !== undefined) unindexPod(key, previous)
-        if (current !== undefined) indexPod(key, current)
-        observeForExpectations(namespace, previous, current)
-        countTrackedTerminations(previous, current)
-        const wakeUps: Array<Effect.Effect<void>> = []
-        for (const jobKey of jobsInterestedIn(namespace, previous, current)) wakeUps.push(queue.addAfter(jobKey, eventBatchMs))
-        const owner = controllerRefOf(current ?? previous!)
-        if (owner?.kind === 'Job') {
-          // The garbage collector looks again when the owner is gone, or is being deleted
-          // (a Foreground deletion finishes once the last dependent is gone, R167).
-          const ownerKey = jobKeyByUid.get(owner.uid)
-          const ownerJob = ownerKey === undefined ? undefined : jobs.get(ownerKey)
-          if (ownerJob === undefined || ownerJob.metadata.deletionTimestamp !== undefined) {
-            wakeUps.push(queue.add(gcKey(`${namespace}/${owner.name}`, owner.uid)))
-          }
+    // bookkeeping are plain code done in the call (the informer runs the effect returned
+    // before its next change), and the only effects are the queue's.
+    const onPodChange = (change: CacheChange<Pod>): Effect.Effect<void> => {
+      const { key, previous, current } = change
+      const namespace = parseObjectKey(key).namespace
+      if (previous !== undefined) unindexPod(key, previous)
+      if (current !== undefined) indexPod(key, current)
+      observeForExpectations(namespace, previous, current)
+      countTrackedTerminations(previous, current)
+      const wakeUps: Array<Effect.Effect<void>> = []
+      for (const jobKey of jobsInterestedIn(namespace, previous, current)) wakeUps.push(queue.addAfter(jobKey, eventBatchMs))
+      const owner = controllerRefOf(current ?? previous!)
+      if (owner?.kind === 'Job') {
+        // The garbage collector looks again when the owner is gone, or is being deleted
+        // (a Foreground deletion finishes once the last dependent is gone, R167).
+        const ownerKey = jobKeyByUid.get(owner.uid)
+        const ownerJob = ownerKey === undefined ? undefined : jobs.get(ownerKey)
+        if (ownerJob === undefined || ownerJob.metadata.deletionTimestamp !== undefined) {
+          wakeUps.push(queue.add(gcKey(`${namespace}/${owner.name}`, owner.uid)))
         }
-        if (current !== undefined && owner === undefined && hasTrackingFinalizer(current)) wakeUps.push(queue.add(ORPHAN_PREFIX + key))
-        return inOrder(wakeUps)
-      })
+      }
+      if (current !== undefined && owner === undefined && hasTrackingFinalizer(current)) wakeUps.push(queue.add(ORPHAN_PREFIX + key))
+      return inOrder(wakeUps)
+    }
 
     const unindexPod = (key: string, pod: Pod) => {
       const owner = controllerRefOf(pod)

@@ -1,4 +1,4 @@
-import { Deferred, Duration, Effect, Schedule, Stream } from 'effect'
+import { Chunk, Deferred, Duration, Effect, Schedule, Stream } from 'effect'
 import type { ObjectMeta } from '../../../core/model/types.js'
 import type { Gone, StoreUnavailable } from '../../ports/errors.js'
 import type { ListResult, WatchEvent } from '../../ports/JobStore.js'
@@ -29,6 +29,11 @@ export function parseObjectKey(key: string): { readonly namespace: string; reado
  * the store and calling `onChange` for every difference. A watch that fails (`Gone` after a
  * compaction, a dropped connection) is replaced by a fresh list, diffed against the cache,
  * as client-go's reflector does. `synced` completes after the first list.
+ *
+ * `onChange` is called as its change comes up, with the cache already updated, and the effect
+ * it returns runs before the next call: a handler that does its bookkeeping in the call and
+ * returns `Effect.void` costs no effect step. A watch delivers its events a chunk at a time,
+ * in one pass (every write to every pod comes through here).
  */
 export function runInformer<A extends Cached>(options: {
   readonly cache: Map<string, A>
@@ -69,11 +74,13 @@ export function runInformer<A extends Cached>(options: {
   const listAndWatch = relist.pipe(
     Effect.flatMap((resourceVersion) =>
       options.watch(resourceVersion).pipe(
-        Stream.runForEach((event) => {
-          if (event.type === 'Bookmark') return Effect.void
-          if (event.type === 'Deleted') return remove(objectKeyOf(event.object))
-          return put(event.object)
-        }),
+        Stream.runForEachChunk((events) =>
+          inOrder(Chunk.toReadonlyArray(events), (event) => {
+            if (event.type === 'Bookmark') return Effect.void
+            if (event.type === 'Deleted') return remove(objectKeyOf(event.object))
+            return put(event.object)
+          }),
+        ),
       ),
     ),
   )
@@ -91,4 +98,19 @@ export function runInformer<A extends Cached>(options: {
     // The retry schedule never ends, so no failure can get past it.
     Effect.orDie,
   )
+}
+
+/**
+ * Calls `f` on each item in order, running the effect it returns before the next call; a call
+ * that returns `Effect.void` costs no effect step.
+ */
+function inOrder<A>(items: ReadonlyArray<A>, f: (item: A) => Effect.Effect<void>): Effect.Effect<void> {
+  const from = (start: number): Effect.Effect<void> => {
+    for (let i = start; i < items.length; i++) {
+      const effect = f(items[i]!)
+      if (effect !== Effect.void) return Effect.flatMap(effect, () => from(i + 1))
+    }
+    return Effect.void
+  }
+  return Effect.suspend(() => from(0))
 }

@@ -1,4 +1,4 @@
-import { Effect } from 'effect'
+import { Effect, Random } from 'effect'
 import { MAX_GENERATE_NAME_PREFIX } from '../../../core/model/wellKnown.js'
 
 /**
@@ -9,6 +9,9 @@ export const GENERATED_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789'
 
 /** How many random characters the API server appends to a `generateName` (R104). */
 export const GENERATED_SUFFIX_LENGTH = 5
+
+/** How many different suffixes there are: 27^5, about 14.3 million. */
+const SUFFIX_COMBINATIONS = GENERATED_NAME_ALPHABET.length ** GENERATED_SUFFIX_LENGTH
 
 /**
  * How many names a store draws for one create when the generated ones are taken, as the API
@@ -22,12 +25,16 @@ export const GENERATED_NAME_ATTEMPTS = 8
  * can seed it).
  */
 export function generateName(prefix: string): Effect.Effect<string> {
-  return Effect.randomWith((random) => {
-    const draw = random.nextIntBetween(0, GENERATED_NAME_ALPHABET.length)
-    // The draws one after the other, with no collection to build: a name per created pod.
-    const drawFrom = (name: string, left: number): Effect.Effect<string> =>
-      left === 0 ? Effect.succeed(name) : Effect.flatMap(draw, (i) => drawFrom(name + GENERATED_NAME_ALPHABET.charAt(i), left - 1))
-    return drawFrom(prefix.slice(0, MAX_GENERATE_NAME_PREFIX), GENERATED_SUFFIX_LENGTH)
+  // One draw for the whole suffix, read as base-27 digits: each character is uniform and
+  // independent, as with one draw per character, at a fifth of the cost (a name per created pod).
+  return Effect.map(Random.nextIntBetween(0, SUFFIX_COMBINATIONS), (drawn) => {
+    let name = prefix.slice(0, MAX_GENERATE_NAME_PREFIX)
+    let rest = drawn
+    for (let i = 0; i < GENERATED_SUFFIX_LENGTH; i++) {
+      name += GENERATED_NAME_ALPHABET.charAt(rest % GENERATED_NAME_ALPHABET.length)
+      rest = Math.floor(rest / GENERATED_NAME_ALPHABET.length)
+    }
+    return name
   })
 }
 

@@ -29,6 +29,15 @@ describe('frozenCopy', () => {
     expect(JSON.stringify(stored)).toBe('{"a":1}')
   })
 
+  it('a stored value keeps its prototype, so decoders still see plain objects and arrays', () => {
+    const stored = frozenCopy({ a: { b: [1] } })
+    expect(Object.getPrototypeOf(stored)).toBe(Object.prototype)
+    expect(Object.getPrototypeOf(stored.a.b)).toBe(Array.prototype)
+    expect(Object.getOwnPropertyNames(stored)).toEqual(['a'])
+    expect(frozenCopy(stored.a.b)).toBe(stored.a.b)
+    expect(frozenCopy([...stored.a.b])).not.toBe(stored.a.b)
+  })
+
   it('frozenCopyWith is the frozen copy of the spread, keys in the same order', () => {
     const stored = frozenCopy({ a: 1, b: { c: 2 }, d: 3 })
     const changes = { e: 5, b: { c: 4 }, d: undefined }

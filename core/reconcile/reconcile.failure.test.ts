@@ -95,7 +95,7 @@ describe('reconcile: failed pods and backoffLimit (R130–R132)', () => {
     for (const name of ['run', 'ready']) {
       expect(positionOf(first.plan, (a) => a._tag === 'RemoveTrackingFinalizer' && a.podName === name)).toBeGreaterThan(firstWrite)
     }
-    // statusWrites[0] is the interim write (FailureTarget alone, pods as found, DIFFERENCES.md 5); [1] is upstream's write #1.
+    // statusWrites[0] is the interim write (FailureTarget alone, pods as found, DIFFERENCES.md 6); [1] is upstream's write #1.
     expect(statusWrites(first.plan)[0]).toMatchObject({ active: 2, ready: 1, terminating: 0 })
     expect(statusWrites(first.plan)[1]).toMatchObject({ active: 0, ready: 0, terminating: 2 })
     expect(first.plan.status).toMatchObject({ failed: 3, active: 0, ready: 0, terminating: 2 })

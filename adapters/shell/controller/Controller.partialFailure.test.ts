@@ -76,7 +76,7 @@ describe('Controller: pod calls that keep failing (R93, R161)', () => {
         yield* w.waitForActive('undeletable', 1)
         yield* w.pass('20 seconds')
         const stuck = yield* w.job('undeletable')
-        // Stored before any pod is stopped for it (DIFFERENCES.md 5); upstream drops it while a DELETE fails.
+        // Stored before any pod is stopped for it (DIFFERENCES.md 6); upstream drops it while a DELETE fails.
         expect(conditionOf(stuck, 'FailureTarget')).toMatchObject({ status: 'True', reason: 'DeadlineExceeded' })
         expect(hasCondition(stuck, 'Failed')).toBe(false)
         expect(stuck.status).toMatchObject({ active: 1, terminating: 0 })

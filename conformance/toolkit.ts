@@ -453,17 +453,20 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
     yield* runtime.start
 
     let controllerScope: Scope.CloseableScope | undefined
+    let controller: ControllerHandle | undefined
     const startControllerOn = (target: JobStoreService) =>
       Effect.gen(function* () {
         if (controllerScope !== undefined) return yield* Effect.dieMessage('the controller is running already')
         const scope = yield* Scope.make()
         controllerScope = scope
-        return yield* Controller.start(controllerOptions).pipe(Scope.extend(scope))
+        controller = yield* Controller.start(controllerOptions).pipe(Scope.extend(scope))
+        return controller
       }).pipe(Effect.provideService(JobStore, target))
     const startController = startControllerOn(store)
     const stopController = Effect.suspend(() => {
       const scope = controllerScope
       controllerScope = undefined
+      controller = undefined
       return scope === undefined ? Effect.void : Scope.close(scope, Exit.void)
     })
     yield* Effect.addFinalizer(() => stopController)
@@ -592,7 +595,8 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
       job,
       pods,
       activePods,
-      events: (name) => store.listEvents({ namespace, involvedObjectName: name }),
+      // Events are sent in the background (as client-go's recorder sends them): read them once ours has tried them all.
+      events: (name) => Effect.zipRight(controller?.eventsSettled ?? Effect.void, store.listEvents({ namespace, involvedObjectName: name })),
       updateJob,
       eventually,
       waitForJob: (name, predicate, wait) =>

@@ -18,6 +18,8 @@ import { Expectations } from './Expectations.js'
 import { collectDependents, releaseOrphanFinalizer } from './garbageCollector.js'
 import type { CacheChange } from './Informer.js'
 import { objectKeyOf, parseObjectKey, runInformer } from './Informer.js'
+import * as EventRecorder from '../events/EventRecorder.js'
+import type { RecordingSettings } from '../events/EventRecorder.js'
 import type { ControllerMetrics } from './metrics.js'
 import { makeControllerMetrics } from './metrics.js'
 import type { RetrySettings } from './WorkQueue.js'
@@ -33,6 +35,8 @@ export interface ControllerOptions {
   readonly registry?: Registry
   /** Parallel pod operations within one sync. */
   readonly podConcurrency?: number
+  /** How events are correlated and queued (default: client-go's recorder, EventRecorder.ts). */
+  readonly eventRecording?: RecordingSettings
 }
 
 /** A running controller. */
@@ -40,6 +44,10 @@ export interface ControllerHandle {
   readonly metrics: ControllerMetrics
   /** Keys queued or being synced. */
   readonly pendingWork: () => number
+  /** Waits until every event recorded so far has had its try (EventRecorder.ts). */
+  readonly eventsSettled: Effect.Effect<void>
+  /** Jobs synced in parallel (`workers`). */
+  readonly workers: number
 }
 
 const GC_PREFIX = 'gc:'
@@ -56,6 +64,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
     const settings: EngineSettings = { ...defaultEngineSettings, ...options.settings }
     const eventBatchMs = options.eventBatchMs ?? 1000
     const metrics = makeControllerMetrics(options.registry)
+    const events = yield* EventRecorder.start(store, metrics.eventsDropped, options.eventRecording)
     const queue = yield* makeWorkQueue(options.retry ?? upstreamRetry)
     const expectations = new Expectations()
     const backoffs = new Map<string, BackoffRecord>()
@@ -251,6 +260,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
         const outcome = yield* Effect.either(
           applyPlan(job, plan, {
             store,
+            recordEvent: events.record,
             expectations,
             metrics,
             jobKey: key,
@@ -351,7 +361,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
     const workers = Math.max(1, options.workers ?? 5)
     for (let i = 0; i < workers; i++) yield* Effect.forkScoped(worker)
     yield* Effect.logDebug(`job controller started with ${workers} workers`)
-    return { metrics, pendingWork: queue.size }
+    return { metrics, pendingWork: queue.size, eventsSettled: events.settled, workers }
   })
 
 /** The effects one after the other; no step at all for none or one. */

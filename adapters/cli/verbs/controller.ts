@@ -283,7 +283,7 @@ export const controller: Command = {
     ...CLIENT_LIMIT_FLAGS,
     { name: 'workers', kind: 'string', placeholder: 'N', help: 'The older name of --concurrent-job-syncs (wins when given)' },
     { name: 'max-pods', kind: 'string', placeholder: 'N', help: 'Pods running at once on this machine (default: 4 per CPU)' },
-    { name: 'event-batch', kind: 'string', placeholder: 'MS', help: 'Milliseconds that merge pod events into one sync', defaultValue: '1000' },
+    { name: 'event-batch', kind: 'string', placeholder: 'MS', help: 'The batching window of pod events: the first after a quiet window syncs at once, the rest of a burst in one sync per window (ms)', defaultValue: '1000' },
     {
       name: 'controller-name',
       kind: 'string',

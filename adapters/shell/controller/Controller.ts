@@ -31,6 +31,12 @@ export interface ControllerOptions {
   readonly settings?: Partial<EngineSettings>
   /** Delay that merges pod events and status-only Job updates into one sync (R158: 1 s). */
   readonly eventBatchMs?: number
+  /**
+   * How those are merged: `bursts` (the default) syncs at once on the first one after
+   * `eventBatchMs` of quiet and merges the rest of a burst into one sync per `eventBatchMs`;
+   * `upstream` delays every such sync by `eventBatchMs`, as kube-controller-manager does.
+   */
+  readonly eventBatching?: 'bursts' | 'upstream'
   readonly retry?: RetrySettings
   readonly registry?: Registry
   /** Parallel pod operations within one sync. */
@@ -63,9 +69,12 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
     const store = yield* JobStore
     const settings: EngineSettings = { ...defaultEngineSettings, ...options.settings }
     const eventBatchMs = options.eventBatchMs ?? 1000
+    const queue = yield* makeWorkQueue(options.retry ?? upstreamRetry)
+    /** R158's batched wake-up of a Job. */
+    const addBatched =
+      options.eventBatching === 'upstream' ? (key: string) => queue.addAfter(key, eventBatchMs) : (key: string) => queue.addBatched(key, eventBatchMs)
     const metrics = makeControllerMetrics(options.registry)
     const events = yield* EventRecorder.start(store, metrics.eventsDropped, options.eventRecording)
-    const queue = yield* makeWorkQueue(options.retry ?? upstreamRetry)
     const expectations = new Expectations()
     const backoffs = new Map<string, BackoffRecord>()
     const jobs = new Map<string, Job>()
@@ -93,7 +102,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
         } else if (previous.metadata.generation !== current.metadata.generation) {
           yield* queue.add(key)
         } else if (!(isFinished(previous.status) && isFinished(current.status))) {
-          yield* queue.addAfter(key, eventBatchMs)
+          yield* addBatched(key)
         }
         if (current.metadata.deletionTimestamp !== undefined && current.metadata.uid !== undefined) {
           yield* queue.add(gcKey(key, current.metadata.uid))
@@ -111,7 +120,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
         observeForExpectations(namespace, previous, current)
         countTrackedTerminations(previous, current)
         const wakeUps: Array<Effect.Effect<void>> = []
-        for (const jobKey of jobsInterestedIn(namespace, previous, current)) wakeUps.push(queue.addAfter(jobKey, eventBatchMs))
+        for (const jobKey of jobsInterestedIn(namespace, previous, current)) wakeUps.push(addBatched(jobKey))
         const owner = controllerRefOf(current ?? previous!)
         if (owner?.kind === 'Job') {
           // The garbage collector looks again when the owner is gone, or is being deleted

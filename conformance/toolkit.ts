@@ -255,6 +255,15 @@ class Recorder {
     track.maxActive = Math.max(track.maxActive, active)
   }
 
+  /** Whether the watch has delivered this version of the Job (or a newer one) yet. */
+  hasSeen(job: Job): boolean {
+    const wanted = job.metadata.resourceVersion ?? ''
+    return (this.jobs.get(job.metadata.name ?? '')?.versions ?? []).some((seen) => {
+      const version = seen.metadata.resourceVersion ?? ''
+      return version === wanted || (seen.metadata.uid === job.metadata.uid && Number(version) > Number(wanted))
+    })
+  }
+
   recording(jobName: string): Recording {
     const pods = this.pods.get(jobName)
     return {
@@ -606,6 +615,8 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
               try: () => {
                 const verdict = predicate(current)
                 if (verdict === false) throw new Error(`Job ${name} not there yet: ${JSON.stringify(current.status ?? {})}`)
+                // What the scenario then reads of the recording includes the version it got.
+                if (!recorder.hasSeen(current)) throw new Error(`Job ${name}: the watch has not delivered resourceVersion ${current.metadata.resourceVersion ?? ''} yet`)
                 return current
               },
               // Keep the assertion's own message for the time-out report.

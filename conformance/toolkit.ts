@@ -263,6 +263,15 @@ class Recorder {
     track.maxActive = Math.max(track.maxActive, active)
   }
 
+  /** Whether the watch has delivered this version of the Job (or a newer one) yet. */
+  hasSeen(job: Job): boolean {
+    const wanted = job.metadata.resourceVersion ?? ''
+    return (this.jobs.get(job.metadata.name ?? '')?.versions ?? []).some((seen) => {
+      const version = seen.metadata.resourceVersion ?? ''
+      return version === wanted || (seen.metadata.uid === job.metadata.uid && Number(version) > Number(wanted))
+    })
+  }
+
   recording(jobName: string): Recording {
     const pods = this.pods.get(jobName)
     return {
@@ -489,17 +498,20 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
     yield* runtime.start
 
     let controllerScope: Scope.CloseableScope | undefined
+    let controller: ControllerHandle | undefined
     const startControllerOn = (target: JobStoreService) =>
       Effect.gen(function* () {
         if (controllerScope !== undefined) return yield* Effect.dieMessage('the controller is running already')
         const scope = yield* Scope.make()
         controllerScope = scope
-        return yield* Controller.start(controllerOptions).pipe(Scope.extend(scope))
+        controller = yield* Controller.start(controllerOptions).pipe(Scope.extend(scope))
+        return controller
       }).pipe(Effect.provideService(JobStore, target))
     const startController = startControllerOn(store)
     const stopController = Effect.suspend(() => {
       const scope = controllerScope
       controllerScope = undefined
+      controller = undefined
       return scope === undefined ? Effect.void : Scope.close(scope, Exit.void)
     })
     yield* Effect.addFinalizer(() => stopController)
@@ -629,7 +641,8 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
       job,
       pods,
       activePods,
-      events: (name) => store.listEvents({ namespace, involvedObjectName: name }),
+      // Events are sent in the background (as client-go's recorder sends them): read them once ours has tried them all.
+      events: (name) => Effect.zipRight(controller?.eventsSettled ?? Effect.void, store.listEvents({ namespace, involvedObjectName: name })),
       updateJob,
       eventually,
       waitForJob: (name, predicate, wait) =>
@@ -639,6 +652,8 @@ export function runScenario<E>(options: ConformanceOptions<E>, number: number, b
               try: () => {
                 const verdict = predicate(current)
                 if (verdict === false) throw new Error(`Job ${name} not there yet: ${JSON.stringify(current.status ?? {})}`)
+                // What the scenario then reads of the recording includes the version it got.
+                if (!recorder.hasSeen(current)) throw new Error(`Job ${name}: the watch has not delivered resourceVersion ${current.metadata.resourceVersion ?? ''} yet`)
                 return current
               },
               // Keep the assertion's own message for the time-out report.

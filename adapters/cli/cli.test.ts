@@ -1,9 +1,10 @@
-import { Effect } from 'effect'
+import { Effect, Layer } from 'effect'
 import { describe, expect, it } from 'vitest'
 import * as MemoryStore from '../stores/memory/MemoryStore.js'
 import { COMMANDS, runCli } from './cli.js'
 import { recording } from './io.js'
-import { formatStoreSpec, type StoreSpec } from './store.js'
+import { formatStoreSpec, kubeConfigOf, type StoreSpec } from './store.js'
+import { StoreUnavailable } from '../ports/errors.js'
 import { tempDir, writeManifest } from './testing/manifests.js'
 
 /** Runs jobctl in-process with the default backends (the binary is tested in jobctl.test.ts). */
@@ -84,6 +85,38 @@ describe('bad input', () => {
       stdout: '',
       stderr: `error: the node's client CA file ${notACa} holds no CA certificate in PEM (-----BEGIN CERTIFICATE-----, basicConstraints CA:TRUE), or a malformed one\n`,
     })
+  })
+
+  it.each([
+    [['--kube-api-qps', 'fast'], 'invalid argument "fast" for "--kube-api-qps" flag: must be a number above 0'],
+    [['--kube-api-qps', '0'], 'invalid argument "0" for "--kube-api-qps" flag: must be a number above 0'],
+    [['--kube-api-burst', '2.5'], 'invalid argument "2.5" for "--kube-api-burst" flag: must be a whole number of at least 1'],
+    [['--kube-api-burst', '-1'], 'invalid argument "-1" for "--kube-api-burst" flag: must be a whole number of at least 1'],
+    [['--concurrent-job-syncs', '0'], 'invalid argument "0" for "--concurrent-job-syncs" flag: must be a whole number of at least 1'],
+    [['--concurrent-job-syncs', ''], 'invalid argument "" for "--concurrent-job-syncs" flag: must be a whole number of at least 1'],
+  ])('jobctl controller --store kube %j: one usage line, before anything connects', async (args, line) => {
+    const asked: StoreSpec[] = []
+    const io = recording()
+    const resolveStore = (spec: StoreSpec) => Effect.sync(() => (asked.push(spec), MemoryStore.layer))
+    const code = await Effect.runPromise(runCli(['controller', '--store', 'kube', ...args], { env: {}, resolveStore }).pipe(Effect.provide(io.layer)))
+    expect({ code, stdout: io.stdout(), stderr: io.stderr() }).toEqual({ code: 2, stdout: '', stderr: `error: ${line} (see 'jobctl controller --help')\n` })
+    expect(asked).toEqual([])
+  })
+
+  it("--kube-api-qps and --kube-api-burst reach the Kubernetes store's configuration (kube-controller-manager's defaults 20 and 30)", async () => {
+    const configOf = async (args: ReadonlyArray<string>) => {
+      const asked: StoreSpec[] = []
+      const io = recording()
+      // The store is refused, so the controller stops right after the store was asked for.
+      const resolveStore = (spec: StoreSpec) => Effect.sync(() => (asked.push(spec), Layer.fail(new StoreUnavailable({ reason: 'not in this test' }))))
+      const code = await Effect.runPromise(runCli(['controller', ...args], { env: {}, resolveStore }).pipe(Effect.provide(io.layer)))
+      expect(code).toBe(3)
+      return asked[0]?._tag === 'Kube' ? kubeConfigOf(asked[0]) : asked[0]
+    }
+    expect(await configOf(['--store', 'kube'])).toEqual({ qps: 20, burst: 30 })
+    expect(await configOf(['--store', 'kube:lab', '--kube-api-qps', '50.5', '--kube-api-burst', '100'])).toEqual({ context: 'lab', qps: 50.5, burst: 100 })
+    // Other stores have no client limits.
+    expect(await configOf(['--store', 'file:/nowhere', '--kube-api-qps', '50'])).toEqual({ _tag: 'File', dir: '/nowhere' })
   })
 
   it('says in one line when a store is not available', async () => {

@@ -107,7 +107,10 @@ export function runCli(argv: ReadonlyArray<string>, options: CliOptions = {}): E
       yield* io.out(commandHelp(command))
       return ExitCode.Ok
     }
-    const store = yield* storeOf(command, args, options.env ?? process.env)
+    const given = yield* storeOf(command, args, options.env ?? process.env)
+    const refined = command.refineStore?.(args, given) ?? Either.right(given)
+    if (Either.isLeft(refined)) return yield* Effect.fail(new UsageError({ message: refined.left, command: command.name }))
+    const store = refined.right
     const namespace = stringFlag(args, 'namespace') ?? DEFAULT_NAMESPACE
     const logLevel = booleanFlag(args, 'verbose') ? LogLevel.Debug : command.name === 'controller' ? LogLevel.Warning : LogLevel.None
     return yield* Effect.scoped(

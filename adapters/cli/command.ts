@@ -2,7 +2,7 @@
  * What a `jobctl` command is: its name, help, flags, which store it talks to by default, and
  * the effect that runs it against the `JobStore` port. Each verb lives in `verbs/`.
  */
-import type { Effect, Scope } from 'effect'
+import type { Effect, Either, Scope } from 'effect'
 import type { JobStore } from '../ports/JobStore.js'
 import type { FlagSpec, ParsedArgs } from './args.js'
 import type { CliError } from './errors.js'
@@ -31,6 +31,8 @@ export interface Command {
   readonly flags: ReadonlyArray<FlagSpec>
   /** The store when neither `--store` nor `JOBCTL_STORE` names one. */
   readonly defaultStore: 'persistent' | 'memory'
+  /** Adds what the command's own flags say about the store (the controller's client limits); a bad value is the usage error's text. */
+  readonly refineStore?: (args: ParsedArgs, store: StoreSpec) => Either.Either<StoreSpec, string>
   /** Runs the command; returns the exit code (0 unless the command's outcome says otherwise). */
   readonly run: (context: CommandContext) => Effect.Effect<number, CliError, JobStore | CliIO | Scope.Scope>
 }

@@ -103,6 +103,17 @@ function isAlive(pid: number): boolean {
 }
 
 describe('jobctl controller', () => {
+  it("--concurrent-job-syncs (kube-controller-manager's flag, default 5) sets the Jobs synced in parallel", async () => {
+    for (const [args, syncs] of [[[], 5], [['--concurrent-job-syncs', '7'], 7], [['--workers', '3'], 3]] as const) {
+      const child = spawnJobctl(['controller', ...args], { cwd: tempDir() })
+      const done = finished(child)
+      const [, started] = await stderrMatching(child, /on node \S+, (\d+) concurrent Job syncs/)
+      expect(Number(started)).toBe(syncs)
+      child.kill('SIGTERM')
+      expect((await done).code).toBe(0)
+    }
+  })
+
   it('serves metrics and stops gracefully on SIGTERM', async () => {
     const child = spawnJobctl(['controller', '--store', 'memory', '--metrics-port', '0'])
     const done = finished(child)

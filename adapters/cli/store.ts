@@ -24,10 +24,17 @@ export type StoreSpec = { readonly _tag: 'Memory' } | { readonly _tag: 'File'; r
 export interface KubeStoreSpec {
   readonly _tag: 'Kube'
   readonly context?: string
+  /** Client-side rate limit (`jobctl controller --kube-api-qps`, `--kube-api-burst`); the store's defaults when absent. */
+  readonly qps?: number
+  readonly burst?: number
 }
 
-/** The Kubernetes adapter's configuration for `--store kube[:CONTEXT]`: the kubeconfig as kubectl finds it. */
-export const kubeConfigOf = (spec: KubeStoreSpec): KubernetesStoreConfig => (spec.context === undefined ? {} : { context: spec.context })
+/** The Kubernetes adapter's configuration for `--store kube[:CONTEXT]`: the kubeconfig as kubectl finds it, and the client limits. */
+export const kubeConfigOf = (spec: KubeStoreSpec): KubernetesStoreConfig => ({
+  ...(spec.context === undefined ? {} : { context: spec.context }),
+  ...(spec.qps === undefined ? {} : { qps: spec.qps }),
+  ...(spec.burst === undefined ? {} : { burst: spec.burst }),
+})
 
 /** The file store directory when none is given. */
 export const DEFAULT_FILE_STORE_DIR = './.jobctl'

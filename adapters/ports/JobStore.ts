@@ -65,6 +65,8 @@ export type EventType = 'Normal' | 'Warning'
 
 /** An event about an object, as `kubectl describe` lists them. */
 export interface StoredEvent {
+  /** The event's own name, assigned by the store (`<object>.<hex nanoseconds>`, as client-go names them). */
+  readonly name: string
   readonly namespace: string
   readonly involvedObject: { readonly kind: 'Job' | 'CronJob' | 'Pod'; readonly name: string; readonly uid: string }
   readonly type: EventType
@@ -74,11 +76,22 @@ export interface StoredEvent {
   readonly source: string
   readonly firstTimestamp: Time
   readonly lastTimestamp: Time
-  /** How many times the same event was recorded (the API server aggregates repeats). */
+  /** How many times it happened: the recorder counts repeats (client-go's correlator) and patches them in. */
   readonly count: number
 }
 
-export type NewEvent = Omit<StoredEvent, 'firstTimestamp' | 'lastTimestamp' | 'count'>
+/** What an event is about and says, before a recorder times and counts it. */
+export type NewEvent = Omit<StoredEvent, 'name' | 'firstTimestamp' | 'lastTimestamp' | 'count'>
+
+/** An event as a recorder creates it: timed and counted, named by the store. */
+export type EventToCreate = Omit<StoredEvent, 'name'>
+
+/** What a recorder changes on an event it created before: client-go's PATCH of a repeated or aggregated event. */
+export interface EventUpdate {
+  readonly count: number
+  readonly lastTimestamp: Time
+  readonly message: string
+}
 
 /** What a read can fail with, on every store port. */
 export type ReadError = StoreUnavailable
@@ -130,7 +143,10 @@ export interface JobStoreService {
   readonly deletePod: (key: ObjectKey, options?: DeleteOptions) => Effect.Effect<void, NotFound | WriteError>
   readonly watchPods: (options?: WatchOptions) => Stream.Stream<WatchEvent<Pod>, Gone | ReadError>
 
-  readonly recordEvent: (event: NewEvent) => Effect.Effect<void, ReadError>
+  /** Creates an event (client-go's `EventSink.Create`); the store names it. */
+  readonly createEvent: (event: EventToCreate) => Effect.Effect<StoredEvent, ReadError>
+  /** Updates an event created before (client-go's `EventSink.Patch`); `NotFound` once it expired. */
+  readonly patchEvent: (key: ObjectKey, update: EventUpdate) => Effect.Effect<StoredEvent, NotFound | ReadError>
   readonly listEvents: (options: {
     readonly namespace: string
     readonly involvedObjectName?: string

@@ -5,7 +5,7 @@
  * out. It shows what a backend must do to pass the conformance suite — the API server's
  * generic object rules (uids, generated names, optimistic concurrency, finalizers, graceful
  * pod deletion, cascading-deletion finalizers, watches that resume from a resourceVersion,
- * aggregated events) — and leaves Job decoding, defaulting and validation to `core/model`'s
+ * events kept by name) — and leaves Job decoding, defaulting and validation to `core/model`'s
  * admission functions, as any backend should.
  *
  * Not tuned for size: lists scan everything, changes are copied through JSON.
@@ -437,14 +437,28 @@ export const make = Effect.gen(function* () {
     })
 
   // ---- Events ----
-  /** @type {JobStoreService['recordEvent']} */
-  const recordEvent = (event) =>
+  // The recorder in the controller counts and aggregates events (as client-go's does); the
+  // store only keeps them by name, as the API server does.
+  let lastEventNanos = 0n
+  /** @type {JobStoreService['createEvent']} */
+  const createEvent = (event) =>
     Effect.map(Clock.currentTimeMillis, (nowMs) => {
-      const now = formatTime(nowMs)
-      const key = JSON.stringify([event.namespace, event.involvedObject, event.type, event.reason, event.message, event.source])
-      const previous = events.get(key)
-      events.delete(key)
-      events.set(key, previous === undefined ? { ...event, firstTimestamp: now, lastTimestamp: now, count: 1 } : { ...previous, lastTimestamp: now, count: previous.count + 1 })
+      const nanos = BigInt(nowMs) * 1_000_000n
+      lastEventNanos = nanos > lastEventNanos ? nanos : lastEventNanos + 1n
+      const stored = { ...event, name: `${event.involvedObject.name}.${lastEventNanos.toString(16)}` }
+      events.set(`${event.namespace}/${stored.name}`, stored)
+      return stored
+    })
+
+  /** @type {JobStoreService['patchEvent']} */
+  const patchEvent = (key, update) =>
+    Effect.suspend(() => {
+      const previous = events.get(`${key.namespace}/${key.name}`)
+      if (previous === undefined) return Effect.fail(notFound('Event', key))
+      const patched = { ...previous, ...update }
+      events.delete(`${key.namespace}/${key.name}`)
+      events.set(`${key.namespace}/${key.name}`, patched)
+      return Effect.succeed(patched)
     })
 
   /** @type {JobStoreService['listEvents']} */
@@ -472,7 +486,8 @@ export const make = Effect.gen(function* () {
     updatePodStatus,
     deletePod,
     watchPods: (options) => watch('Pod', options),
-    recordEvent,
+    createEvent,
+    patchEvent,
     listEvents,
   }
 })

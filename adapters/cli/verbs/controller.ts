@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Effect } from 'effect'
+import { Effect, Either } from 'effect'
 import type { Scope } from 'effect'
 import { Registry } from 'prom-client'
 import * as Controller from '../../shell/controller/Controller.js'
@@ -24,6 +24,7 @@ import { podLogRoot, shipPodLogs } from '../podLogFiles.js'
 import { listenForStopSignal } from '../signals.js'
 import { formatStoreSpec, kubeConfigOf, type KubeStoreSpec, type StoreSpec } from '../store.js'
 import { usage } from './shared.js'
+import { CLIENT_LIMIT_FLAGS, concurrentJobSyncsOf, withClientLimits } from './clientLimits.js'
 
 /** Serves `/metrics` (and `/healthz`) until the scope closes; returns the bound port. */
 export function serveMetrics(registry: Registry, host: string, port: number) {
@@ -282,7 +283,8 @@ export const controller: Command = {
   flags: [
     { name: 'metrics-port', kind: 'string', placeholder: 'PORT', help: 'Serve Prometheus metrics on this port (0: any free port; default: none)' },
     { name: 'metrics-address', kind: 'string', placeholder: 'HOST', help: 'The address metrics listen on', defaultValue: '127.0.0.1' },
-    { name: 'workers', kind: 'string', placeholder: 'N', help: 'Jobs synced in parallel', defaultValue: '5' },
+    ...CLIENT_LIMIT_FLAGS,
+    { name: 'workers', kind: 'string', placeholder: 'N', help: 'The older name of --concurrent-job-syncs (wins when given)' },
     { name: 'max-pods', kind: 'string', placeholder: 'N', help: 'Pods running at once on this machine (default: 4 per CPU)' },
     {
       name: 'max-container-starts',
@@ -290,7 +292,7 @@ export const controller: Command = {
       placeholder: 'N',
       help: 'Containers being launched at once on this machine, across pods; running ones do not count (default: 2 per CPU)',
     },
-    { name: 'event-batch', kind: 'string', placeholder: 'MS', help: 'Milliseconds that merge pod events into one sync', defaultValue: '1000' },
+    { name: 'event-batch', kind: 'string', placeholder: 'MS', help: 'The batching window of pod events: the first after a quiet window syncs at once, the rest of a burst in one sync per window (ms)', defaultValue: '1000' },
     {
       name: 'controller-name',
       kind: 'string',
@@ -335,6 +337,8 @@ export const controller: Command = {
     { name: 'leader-elect-name', kind: 'string', placeholder: 'NAME', help: "With --leader-elect: the Lease's name", defaultValue: DEFAULT_LEASE_NAME },
   ],
   defaultStore: 'persistent',
+  // Every number flag is checked before the store connects.
+  refineStore: (args, store) => Either.flatMap(concurrentJobSyncsOf(args), () => withClientLimits(args, store)),
   run: (context) =>
     Effect.gen(function* () {
       const [subcommand, ...extra] = context.args.positionals
@@ -342,7 +346,10 @@ export const controller: Command = {
       if (unexpected !== undefined) return yield* usage('controller', `unknown argument "${unexpected}": controller takes no argument but status`)
       if (subcommand === 'status') return yield* controllerStatus(context.store)
       const metricsPort = yield* integerFlag(stringFlag(context.args, 'metrics-port'), 'metrics-port', 0)
-      const workers = yield* integerFlag(stringFlag(context.args, 'workers'), 'workers', 1)
+      const workers = yield* Either.match(concurrentJobSyncsOf(context.args), {
+        onLeft: (message) => usage('controller', message),
+        onRight: (syncs) => Effect.succeed(syncs),
+      })
       const maxPods = yield* integerFlag(stringFlag(context.args, 'max-pods'), 'max-pods', 1)
       const maxContainerStarts = yield* integerFlag(stringFlag(context.args, 'max-container-starts'), 'max-container-starts', 1)
       const eventBatchMs = (yield* integerFlag(stringFlag(context.args, 'event-batch'), 'event-batch', 0)) ?? 1000
@@ -390,7 +397,7 @@ export const controller: Command = {
           // On a file store, other processes read pod logs from files beside it (jobctl logs).
           if (store._tag === 'File') yield* shipPodLogs(engine.runtime, podLogRoot(store.dir))
           const metrics = metricsPort === undefined ? '' : `; metrics on http://${host}:${yield* serveMetrics(engine.controller.metrics.registry, host, metricsPort)}/metrics`
-          yield* printErrorLine(`jobctl controller: running Jobs from store ${formatStoreSpec(store)} on node ${engine.runtime.nodeName}${holding}${metrics}`)
+          yield* printErrorLine(`jobctl controller: running Jobs from store ${formatStoreSpec(store)} on node ${engine.runtime.nodeName}, ${engine.controller.workers} concurrent Job syncs${holding}${metrics}`)
         })
       // Listening before anything prints: a signal sent once a line appears must find the handlers.
       const stopSignal = Effect.flatMap(yield* listenForStopSignal, (signal) => printErrorLine(`jobctl controller: ${signal}: stopping`))

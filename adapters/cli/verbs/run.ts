@@ -70,6 +70,8 @@ function showProgress(printer: ProgressPrinter, names: ReadonlyArray<string>, st
 function settle(engine: Engine): Effect.Effect<void> {
   return Effect.gen(function* () {
     for (let waited = 0; waited < SETTLE_LIMIT_MS && engine.controller.pendingWork() > 0; waited += 20) yield* Effect.sleep('20 millis')
+    // Events go out in the background: the describe views below should show them.
+    yield* Effect.ignore(Effect.timeout(engine.controller.eventsSettled, SETTLE_LIMIT_MS))
   })
 }
 

@@ -12,7 +12,7 @@ import { controllerRefOf, hasTrackingFinalizer, isTerminal } from '../../../core
 import { isManagedBy, reconcile, reconcileAfterFailedPodCalls } from '../../../core/reconcile/reconcile.js'
 import type { StoreError } from '../../ports/errors.js'
 import { JobStore } from '../../ports/JobStore.js'
-import type { JobStoreService } from '../../ports/JobStore.js'
+import type { JobStoreService, NewEvent } from '../../ports/JobStore.js'
 import { optionalCronJobStore } from '../../ports/CronJobStore.js'
 import { applyPlan } from './applyPlan.js'
 import type { CronJobController } from './cronJobs/CronJobController.js'
@@ -21,6 +21,8 @@ import { Expectations } from './Expectations.js'
 import { collectDependents, releaseOrphanFinalizer } from './garbageCollector.js'
 import type { CacheChange } from './Informer.js'
 import { objectKeyOf, parseObjectKey, runInformer } from './Informer.js'
+import * as EventRecorder from '../events/EventRecorder.js'
+import type { RecordingSettings } from '../events/EventRecorder.js'
 import type { ControllerMetrics } from './metrics.js'
 import { makeControllerMetrics } from './metrics.js'
 import type { RetrySettings } from './WorkQueue.js'
@@ -32,6 +34,12 @@ export interface ControllerOptions {
   readonly settings?: Partial<EngineSettings>
   /** Delay that merges pod events and status-only Job updates into one sync (R158: 1 s). */
   readonly eventBatchMs?: number
+  /**
+   * How those are merged: `bursts` (the default) syncs at once on the first one after
+   * `eventBatchMs` of quiet and merges the rest of a burst into one sync per `eventBatchMs`;
+   * `upstream` delays every such sync by `eventBatchMs`, as kube-controller-manager does.
+   */
+  readonly eventBatching?: 'bursts' | 'upstream'
   readonly retry?: RetrySettings
   readonly registry?: Registry
   /** Parallel pod operations within one sync. */
@@ -48,6 +56,8 @@ export interface ControllerOptions {
   readonly cronJobController?: boolean
   /** CronJobs synced in parallel (kube-controller-manager's `--concurrent-cron-job-syncs`, default 5). */
   readonly cronJobWorkers?: number
+  /** How events are correlated and queued (default: client-go's recorder, EventRecorder.ts). */
+  readonly eventRecording?: RecordingSettings
 }
 
 /** A running controller. */
@@ -57,6 +67,10 @@ export interface ControllerHandle {
   readonly pendingWork: () => number
   /** Whether this controller runs the CronJobs of its store (see `ControllerOptions.cronJobController`). */
   readonly runsCronJobs: boolean
+  /** Waits until every event recorded so far has had its try (EventRecorder.ts). */
+  readonly eventsSettled: Effect.Effect<void>
+  /** Jobs synced in parallel (`workers`). */
+  readonly workers: number
 }
 
 const GC_PREFIX = 'gc:'
@@ -72,8 +86,12 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
     const store = yield* JobStore
     const settings: EngineSettings = { ...defaultEngineSettings, ...options.settings }
     const eventBatchMs = options.eventBatchMs ?? 1000
-    const metrics = makeControllerMetrics(options.registry)
     const queue = yield* makeWorkQueue(options.retry ?? upstreamRetry)
+    /** R158's batched wake-up of a Job. */
+    const addBatched =
+      options.eventBatching === 'upstream' ? (key: string) => queue.addAfter(key, eventBatchMs) : (key: string) => queue.addBatched(key, eventBatchMs)
+    const metrics = makeControllerMetrics(options.registry)
+    const events = yield* EventRecorder.start(store, metrics.eventsDropped, options.eventRecording)
     const expectations = new Expectations()
     const backoffs = new Map<string, BackoffRecord>()
     const jobs = new Map<string, Job>()
@@ -81,7 +99,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
     const jobKeyByUid = new Map<string, string>()
     const podsByOwnerUid = new Map<string, Set<string>>()
     const orphansByNamespace = new Map<string, Set<string>>()
-    const cronJobController = yield* cronJobControllerFor(store, options)
+    const cronJobController = yield* cronJobControllerFor(store, events.record, options)
 
     // ---- cache indexes and wake-ups (R158) ----
     const onJobChange = (change: CacheChange<Job>): Effect.Effect<void> =>
@@ -103,7 +121,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
         } else if (previous.metadata.generation !== current.metadata.generation) {
           yield* queue.add(key)
         } else if (!(isFinished(previous.status) && isFinished(current.status))) {
-          yield* queue.addAfter(key, eventBatchMs)
+          yield* addBatched(key)
         }
         if (current.metadata.deletionTimestamp !== undefined && current.metadata.uid !== undefined) {
           yield* queue.add(gcKey(key, current.metadata.uid))
@@ -121,7 +139,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
       observeForExpectations(namespace, previous, current)
       countTrackedTerminations(previous, current)
       const wakeUps: Array<Effect.Effect<void>> = []
-      for (const jobKey of jobsInterestedIn(namespace, previous, current)) wakeUps.push(queue.addAfter(jobKey, eventBatchMs))
+      for (const jobKey of jobsInterestedIn(namespace, previous, current)) wakeUps.push(addBatched(jobKey))
       const owner = controllerRefOf(current ?? previous!)
       if (owner?.kind === 'Job') {
         // The garbage collector looks again when the owner is gone, or is being deleted
@@ -284,6 +302,7 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
         const outcome = yield* Effect.either(
           applyPlan(job, plan, {
             store,
+            recordEvent: events.record,
             expectations,
             metrics,
             jobKey: key,
@@ -386,11 +405,15 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
     for (let i = 0; i < workers; i++) yield* Effect.forkScoped(worker)
     yield* Effect.logDebug(`job controller started with ${workers} workers`)
     const pendingWork = cronJobController === undefined ? queue.size : () => queue.size() + cronJobController.pendingWork()
-    return { metrics, pendingWork, runsCronJobs: cronJobController !== undefined }
+    return { metrics, pendingWork, runsCronJobs: cronJobController !== undefined, eventsSettled: events.settled, workers }
   })
 
 /** The CronJob controller when this controller runs CronJobs (see `ControllerOptions.cronJobController`). */
-function cronJobControllerFor(jobs: JobStoreService, options: ControllerOptions): Effect.Effect<CronJobController | undefined> {
+function cronJobControllerFor(
+  jobs: JobStoreService,
+  recordEvent: (event: NewEvent) => Effect.Effect<void>,
+  options: ControllerOptions,
+): Effect.Effect<CronJobController | undefined> {
   return Effect.gen(function* () {
     const found = yield* optionalCronJobStore
     if (options.cronJobController === false) return undefined
@@ -400,7 +423,7 @@ function cronJobControllerFor(jobs: JobStoreService, options: ControllerOptions)
     }
     const cronJobs = found.value
     if (options.cronJobController === undefined && cronJobs.clusterShared === true) return undefined
-    return yield* makeCronJobController({ jobs, cronJobs, retry: options.retry ?? upstreamRetry, workers: options.cronJobWorkers ?? 5 })
+    return yield* makeCronJobController({ jobs, cronJobs, recordEvent, retry: options.retry ?? upstreamRetry, workers: options.cronJobWorkers ?? 5 })
   })
 }
 

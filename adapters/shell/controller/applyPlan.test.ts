@@ -10,7 +10,7 @@ import type { Job, Pod } from '../../../core/model/types.js'
 import type { Reconciliation } from '../../../core/reconcile/options.js'
 import { reconcile, reconcileAfterFailedPodCalls } from '../../../core/reconcile/reconcile.js'
 import * as MemoryStore from '../../stores/memory/MemoryStore.js'
-import type { JobStoreService } from '../../ports/JobStore.js'
+import type { JobStoreService, NewEvent } from '../../ports/JobStore.js'
 import { applyPlan } from './applyPlan.js'
 import type { ApplyOutcome } from './applyPlan.js'
 import { Expectations } from './Expectations.js'
@@ -42,6 +42,9 @@ function sync(store: JobStoreService, via: JobStoreService, name: string): Effec
 function applyContext(store: JobStoreService, job: Job, pods: ReadonlyArray<Pod>, nowMs: number, plan: Reconciliation) {
   return {
     store,
+    // Written at once, uncorrelated: these tests read which events a plan records.
+    recordEvent: (event: NewEvent) =>
+      Effect.ignore(Effect.flatMap(Clock.currentTimeMillis, (ms) => store.createEvent({ ...event, firstTimestamp: new Date(ms).toISOString(), lastTimestamp: new Date(ms).toISOString(), count: 1 }))),
     expectations: new Expectations(),
     metrics: makeControllerMetrics(),
     jobKey: `${NAMESPACE}/${job.metadata.name ?? ''}`,

@@ -9,7 +9,7 @@ import { ttlVerdict } from '../../../core/reconcile/ttl.js'
 import type { Job } from '../../../core/model/types.js'
 import { EVENT_SOURCE_COMPONENT, TRACKING_FINALIZER } from '../../../core/model/wellKnown.js'
 import type { StoreError } from '../../ports/errors.js'
-import type { JobStoreService, ObjectKey } from '../../ports/JobStore.js'
+import type { JobStoreService, NewEvent, ObjectKey } from '../../ports/JobStore.js'
 import type { Expectations } from './Expectations.js'
 import type { ControllerMetrics } from './metrics.js'
 import { forEachConcurrently } from '../effects/pool.js'
@@ -17,6 +17,8 @@ import { forEachConcurrently } from '../effects/pool.js'
 /** What the applier needs besides the plan. */
 export interface ApplyContext {
   readonly store: JobStoreService
+  /** Queues an event for the background recorder; never waits (EventRecorder.ts). */
+  readonly recordEvent: (event: NewEvent) => Effect.Effect<void>
   readonly expectations: Expectations
   readonly metrics: ControllerMetrics
   readonly jobKey: string
@@ -287,22 +289,20 @@ function deleteExpiredJob(jobRef: ObjectKey, uid: string, context: ApplyContext)
   }).pipe(Effect.catchTags({ NotFound: () => Effect.void, Conflict: () => Effect.void }))
 }
 
-/** Events are best effort, as upstream's recorder: a failure is logged, never fails a sync. */
+/** Events are best effort, as upstream's recorder: queued for the background, never failing or delaying a sync. */
 export function recordJobEvent(
   job: Job,
   type: 'Normal' | 'Warning',
   reason: string,
   message: string,
-  context: Pick<ApplyContext, 'store'>,
+  context: Pick<ApplyContext, 'recordEvent'>,
 ): Effect.Effect<void> {
-  return context.store
-    .recordEvent({
-      namespace: job.metadata.namespace ?? 'default',
-      involvedObject: { kind: 'Job', name: job.metadata.name ?? '', uid: job.metadata.uid ?? '' },
-      type,
-      reason,
-      message,
-      source: EVENT_SOURCE_COMPONENT,
-    })
-    .pipe(Effect.catchAll((error) => Effect.logWarning(`could not record event ${reason}: ${error.message}`)))
+  return context.recordEvent({
+    namespace: job.metadata.namespace ?? 'default',
+    involvedObject: { kind: 'Job', name: job.metadata.name ?? '', uid: job.metadata.uid ?? '' },
+    type,
+    reason,
+    message,
+    source: EVENT_SOURCE_COMPONENT,
+  })
 }

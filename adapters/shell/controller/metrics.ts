@@ -15,6 +15,8 @@ export interface ControllerMetrics {
   readonly finishedIndexes: Counter<'status' | 'backoffLimit'>
   readonly podsCreated: Counter<'reason' | 'status'>
   readonly jobsByExternalController: Counter<'controller_name'>
+  /** Ours, not upstream's: events not written, by reason (`queue_full`, `spam_filtered`, `write_failed`). */
+  readonly eventsDropped: Counter<'reason'>
 }
 
 export function makeControllerMetrics(registry: Registry = new Registry()): ControllerMetrics {
@@ -74,6 +76,12 @@ export function makeControllerMetrics(registry: Registry = new Registry()): Cont
       name: 'job_controller_jobs_by_external_controller_total',
       help: 'The number of Jobs managed by an external controller',
       labelNames: ['controller_name'],
+      registers,
+    }),
+    eventsDropped: new Counter({
+      name: 'job_reconciler_events_dropped_total',
+      help: 'The number of events not written: queue full, held back by the spam filter, or failed after every retry',
+      labelNames: ['reason'],
       registers,
     }),
   }

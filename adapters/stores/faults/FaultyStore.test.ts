@@ -141,7 +141,7 @@ describe('FaultyStore: call faults', () => {
 
   it.effect('an event that cannot be recorded fails only as unavailable, the one error the port allows', () =>
     Effect.gen(function* () {
-      const { inner, faulty } = yield* setUp({ schedule: scripted({ calls: [{ operation: 'recordEvent', fault: 'lostAck' }] }) })
+      const { inner, faulty } = yield* setUp({ schedule: scripted({ calls: [{ operation: 'createEvent', fault: 'lostAck' }] }) })
       const event = {
         namespace,
         involvedObject: { kind: 'Job' as const, name: 'pi', uid: 'u' },
@@ -149,8 +149,11 @@ describe('FaultyStore: call faults', () => {
         reason: 'Tested',
         message: 'm',
         source: 'test',
+        firstTimestamp: '2026-01-01T00:00:00Z',
+        lastTimestamp: '2026-01-01T00:00:00Z',
+        count: 1,
       }
-      expect(tagOf(yield* Effect.either(faulty.recordEvent(event)))).toBe('StoreUnavailable')
+      expect(tagOf(yield* Effect.either(faulty.createEvent(event)))).toBe('StoreUnavailable')
       expect(yield* inner.listEvents({ namespace })).toHaveLength(1)
     }),
   )
@@ -285,7 +288,7 @@ describe('FaultyStore: crashes', () => {
 })
 
 describe('FaultyStore: schedules and layer', () => {
-  const calls: ReadonlyArray<Operation> = ['getJob', 'createPod', 'updateJobStatus', 'listPods', 'patchPodMetadata', 'deletePod', 'recordEvent']
+  const calls: ReadonlyArray<Operation> = ['getJob', 'createPod', 'updateJobStatus', 'listPods', 'patchPodMetadata', 'deletePod', 'createEvent']
   const faultsOf = (seed: number) => {
     const schedule = seeded(seed, { conflict: 0.1, unavailable: 0.1, timeout: 0.05, lostAck: 0.1, forbidden: 0.1, invalid: 0.05 })
     const decided: Array<CallFault | undefined> = []

@@ -305,9 +305,16 @@ export function makeAround(inner: JobStoreService, plan: FaultPlan): FaultInject
       deletePod: (key, options) => write('deletePod', pod(key), inner.deletePod(key, options), undefined, () => void podsWithRefusedCalls.add(key.name)),
       watchPods: watch('watchPods', inner.watchPods),
 
-      // An event is a write the port reports only as unavailable: refusals never apply to it.
-      recordEvent: (event) =>
-        write('recordEvent', () => ({ kind: 'Event', key: { namespace: event.namespace, name: event.involvedObject.name } }), inner.recordEvent(event)).pipe(
+      // An event is a write the port reports only as unavailable (or, patched, as gone): refusals never apply to it.
+      createEvent: (event) =>
+        write('createEvent', () => ({ kind: 'Event', key: { namespace: event.namespace, name: event.involvedObject.name } }), inner.createEvent(event)).pipe(
+          Effect.catchTags({
+            Conflict: (error) => Effect.fail(new StoreUnavailable({ reason: error.message })),
+            Invalid: (error) => Effect.fail(new StoreUnavailable({ reason: error.message })),
+          }),
+        ),
+      patchEvent: (key, update) =>
+        write('patchEvent', () => ({ kind: 'Event', key }), inner.patchEvent(key, update)).pipe(
           Effect.catchTags({
             Conflict: (error) => Effect.fail(new StoreUnavailable({ reason: error.message })),
             Invalid: (error) => Effect.fail(new StoreUnavailable({ reason: error.message })),

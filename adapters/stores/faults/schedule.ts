@@ -65,7 +65,8 @@ export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
   'bindPod',
   'updatePodStatus',
   'deletePod',
-  'recordEvent',
+  'createEvent',
+  'patchEvent',
 ])
 
 /** Writes that carry a resourceVersion, the only ones an API server refuses as stale. */

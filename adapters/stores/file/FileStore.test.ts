@@ -11,6 +11,17 @@ import { jobManifest, pod, tempDir } from './testing/fixtures.js'
 
 const ns = 'ns'
 const key = (name: string) => ({ namespace: ns, name })
+const testEvent = (kind: 'Job' | 'Pod', name: string, uid: string) => ({
+  namespace: ns,
+  involvedObject: { kind, name, uid },
+  type: 'Normal' as const,
+  reason: 'Tested',
+  message: 'm',
+  source: 'test',
+  firstTimestamp: '2026-01-01T00:00:00Z',
+  lastTimestamp: '2026-01-01T00:00:00Z',
+  count: 1,
+})
 
 /** Opens a store on `dir` in its own scope (as another process would), runs `use`, closes it. */
 const withStore = <A, E>(dir: string, use: (store: JobStoreService) => Effect.Effect<A, E>, options?: FileStoreOptions) =>
@@ -50,7 +61,8 @@ describe('FileStore', () => {
           yield* store.createPod(pod('a'))
           yield* store.createPod(pod('b'))
           yield* store.deletePod(key('b'))
-          yield* store.recordEvent({ namespace: ns, involvedObject: { kind: 'Job', name: 'pi', uid: job.metadata.uid ?? '' }, type: 'Normal', reason: 'Created', message: 'hi', source: 'test' })
+          const event = yield* store.createEvent({ ...testEvent('Job', 'pi', job.metadata.uid ?? ''), reason: 'Created', message: 'hi' })
+          yield* store.patchEvent({ namespace: ns, name: event.name }, { count: 2, lastTimestamp: '2026-01-01T00:00:05Z', message: 'hi again' })
           return updated
         }),
       )
@@ -58,9 +70,9 @@ describe('FileStore', () => {
         Effect.gen(function* () {
           expect(yield* store.getJob(key('pi'))).toEqual(written)
           expect((yield* store.listPods()).items.map((p) => p.metadata.name)).toEqual(['a'])
-          expect((yield* store.listPods()).resourceVersion).toBe('6')
+          expect((yield* store.listPods()).resourceVersion).toBe('7')
           const events = yield* store.listEvents({ namespace: ns })
-          expect(events.map((e) => e.reason)).toEqual(['Created'])
+          expect(events.map((e) => [e.reason, e.count, e.message, e.lastTimestamp])).toEqual([['Created', 2, 'hi again', '2026-01-01T00:00:05Z']])
         }),
       )
     }),
@@ -180,7 +192,7 @@ describe('FileStore', () => {
         if (i % 2 === 0) yield* store.updatePodStatus(key(`p${i}`), { phase: 'Running' })
         if (i % 5 === 0) yield* store.deletePod(key(`p${i}`))
       }
-      yield* a.recordEvent({ namespace: ns, involvedObject: { kind: 'Pod', name: 'p1', uid: 'u' }, type: 'Normal', reason: 'R', message: 'm', source: 's' })
+      yield* a.createEvent({ ...testEvent('Pod', 'p1', 'u'), reason: 'R' })
       const names = fs.readdirSync(dir)
       const snapshots = names.filter((n) => n.startsWith('snapshot.'))
       expect(snapshots).toHaveLength(1)

@@ -56,7 +56,7 @@ import type { ResourceKind, TooLarge } from '../../ports/errors.js'
 import { JobStore } from '../../ports/JobStore.js'
 import { CronJobStore } from '../../ports/CronJobStore.js'
 import type { CronJobStoreService } from '../../ports/CronJobStore.js'
-import type { JobStoreService, ListOptions, ListResult, NewEvent, ObjectKey } from '../../ports/JobStore.js'
+import type { JobStoreService, ListOptions, ListResult, ObjectKey, StoredEvent } from '../../ports/JobStore.js'
 import * as CronJobWrites from '../store-kit/cronJobWrites.js'
 import { EventLog } from '../store-kit/eventLog.js'
 import * as JobWrites from '../store-kit/jobWrites.js'
@@ -128,7 +128,7 @@ type Decision =
   | { readonly _tag: 'Fail'; readonly error: unknown }
   | { readonly _tag: 'Done'; readonly value: unknown }
   | { readonly _tag: 'Object'; readonly kind: KindName; readonly write: Write<Stored> }
-  | { readonly _tag: 'Event'; readonly event: NewEvent; readonly nowMs: number }
+  | { readonly _tag: 'Event'; readonly event: StoredEvent; readonly nowMs: number }
 
 /** Reads the stored objects as the batch has changed them so far. */
 interface View {
@@ -346,7 +346,9 @@ class Engine {
         return
       }
       case 'event':
-        state.events.record(record.e, record.ms)
+        // A record of an older version holds the occurrence, not the event as it is now.
+        if ('name' in record.e) state.events.put(record.e, record.ms)
+        else state.events.recordUnnamed(record.e, record.ms)
         return
       case 'seal':
         if (record.id.startsWith(this.ownPrefix)) this.snapshotAtSeal(state, log, record)
@@ -478,7 +480,7 @@ class Engine {
             const id = this.nextId()
             records.push({ t: 'event', id, prev, rv, e: decision.event, ms: decision.nowMs })
             prev = id
-            answers.push({ result: Effect.void, id })
+            answers.push({ result: Effect.succeed(decision.event), id })
             break
           }
         }
@@ -663,8 +665,19 @@ class Engine {
       deletePod: (key, options) => Effect.asVoid(modifyPod(key, (stored, nowMs) => PodWrites.deletePod(stored, options, nowMs))),
       watchPods: (options) => watching(this.hubs.Pod.watch(options, refreshEffect)),
 
-      recordEvent: (event) =>
-        Effect.flatMap(Clock.currentTimeMillis, (nowMs) => this.submit<void, never>((): Decision => ({ _tag: 'Event', event, nowMs }))),
+      // The event as it is after the write goes in the log, so a replay needs no decision.
+      createEvent: (event) =>
+        Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+          this.submit<StoredEvent, never>((): Decision => ({ _tag: 'Event', event: this.state.events.named(event, nowMs), nowMs })),
+        ),
+      patchEvent: (key, update) =>
+        Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+          this.submit<StoredEvent, NotFound>((): Decision => {
+            const patched = this.state.events.patched(key.namespace, key.name, update, nowMs)
+            if (patched === undefined) return { _tag: 'Fail', error: notFound('Event', key) }
+            return { _tag: 'Event', event: patched, nowMs }
+          }),
+        ),
       listEvents: (options) => read((state) => state.events.list(options.namespace, options.involvedObjectName)),
 
       getCronJob: (key) => get<CronJob>('CronJob', key),

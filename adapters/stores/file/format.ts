@@ -89,11 +89,14 @@ export interface ObjectRecord extends Chained {
   readonly o: Job | Pod | CronJob
 }
 
-/** An event recorded at `ms` (epoch milliseconds); replayed through the store-kit `EventLog`. */
+/**
+ * An event created or patched at `ms` (epoch milliseconds), as it is after the write; records
+ * of older versions hold an unnamed occurrence instead, which the `EventLog` counts as they did.
+ */
 export interface EventRecord extends Chained {
   readonly t: 'event'
   readonly rv: number
-  readonly e: NewEvent
+  readonly e: StoredEvent | NewEvent
   readonly ms: number
 }
 

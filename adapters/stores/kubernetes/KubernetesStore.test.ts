@@ -250,7 +250,7 @@ describe('KubernetesStore: Pods', () => {
       { listPageSize: 2 },
     ))
 
-  it('records events through core/v1 Events, a repeat counted on the same event', () =>
+  it('writes events as client-go\'s sink does: POST a new core/v1 Event, PATCH its count, lastTimestamp and message', () =>
     withStore((store, ns) =>
       Effect.gen(function* () {
         const event = {
@@ -260,16 +260,27 @@ describe('KubernetesStore: Pods', () => {
           reason: 'SuccessfulCreate',
           message: 'Created pod: pi-abcde',
           source: 'job-controller',
+          firstTimestamp: '2026-01-01T00:00:00Z',
+          lastTimestamp: '2026-01-01T00:00:00Z',
+          count: 1,
         }
-        yield* store.recordEvent(event)
-        yield* store.recordEvent(event)
-        yield* store.recordEvent({ ...event, type: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' })
-        yield* store.recordEvent({ ...event, involvedObject: { kind: 'Job', name: 'other', uid: 'u-2' } })
+        const created = yield* store.createEvent(event)
+        expect(created.name).toMatch(/^pi\.[0-9a-f]+$/)
+        const patched = yield* store.patchEvent(
+          { namespace: ns, name: created.name },
+          { count: 11, lastTimestamp: '2026-01-01T00:00:09Z', message: '(combined from similar events): Created pod: pi-fghij' },
+        )
+        expect(patched).toMatchObject({ name: created.name, count: 11, lastTimestamp: '2026-01-01T00:00:09Z', firstTimestamp: '2026-01-01T00:00:00Z' })
+        yield* store.createEvent({ ...event, type: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', firstTimestamp: '2026-01-01T00:00:10Z', lastTimestamp: '2026-01-01T00:00:10Z' })
+        yield* store.createEvent({ ...event, involvedObject: { kind: 'Job', name: 'other', uid: 'u-2' } })
         const events = yield* store.listEvents({ namespace: ns, involvedObjectName: 'pi' })
-        expect(events).toHaveLength(2)
-        expect(events.find((e) => e.reason === 'SuccessfulCreate')).toMatchObject({ ...event, count: 2 })
-        expect(events.find((e) => e.reason === 'BackoffLimitExceeded')).toMatchObject({ type: 'Warning', count: 1 })
+        expect(events.map((e) => [e.reason, e.count, e.message])).toEqual([
+          ['SuccessfulCreate', 11, '(combined from similar events): Created pod: pi-fghij'],
+          ['BackoffLimitExceeded', 1, 'Job has reached the specified backoff limit'],
+        ])
         expect(yield* store.listEvents({ namespace: ns })).toHaveLength(3)
+        const gone = yield* Effect.either(store.patchEvent({ namespace: ns, name: 'pi.0' }, { count: 2, lastTimestamp: '2026-01-01T00:00:09Z', message: 'm' }))
+        expect(gone._tag === 'Left' && gone.left._tag).toBe('NotFound')
       }),
     ))
 })

@@ -43,7 +43,7 @@ import {
   loadKubeConfig,
 } from './config.js'
 import { connect, DEFAULT_USER_AGENT } from './connection.js'
-import { makeEventRecorder } from './events.js'
+import { makeEventSink } from './events.js'
 import { listAll } from './list.js'
 import { cronJobStatusPatch, isRecord, jobForCreate, jobStatusPatch, podForCreate, podMetadataPatch, podStatusPatch, removeFinalizerPatch } from './objects.js'
 import type { Resource } from './resources.js'
@@ -78,7 +78,7 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<Kubernet
     if (config.probe ?? true) yield* probe(transport, describeTarget(kc))
     const pageSize = config.listPageSize ?? DEFAULT_LIST_PAGE_SIZE
     const watchSettings = { timeoutSeconds: config.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS }
-    const events = makeEventRecorder(transport, hostname())
+    const events = makeEventSink(transport, hostname())
     const writeQuery = { fieldManager: userAgent }
     /** Lists and watches that name no namespace stay in the configured one, if any. */
     const scoped = <O extends { readonly namespace?: string }>(options: O | undefined): O =>
@@ -214,7 +214,8 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<Kubernet
         remove(pods, key, deleteBody(options, options?.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {})),
       watchPods: (options) => watchResource(kc, transport, pods, scoped(options), watchSettings),
 
-      recordEvent: (event) => events.record(event),
+      createEvent: (event) => events.create(event),
+      patchEvent: (key, update) => events.patch(key, update),
       listEvents: (options) => events.list(options),
 
       // A real cluster may run the built-in cronjob-controller on the same CronJobs.

@@ -15,10 +15,7 @@ import { StoreUnavailable } from '../../ports/errors.js'
  */
 export const DEFAULT_CONTROLLER_NAME = 'job-reconciler.io/controller'
 
-/** kube-controller-manager's default client rate limit: requests per second (`--kube-api-qps`). */
-export const DEFAULT_QPS = 20
-/** kube-controller-manager's default burst (`--kube-api-burst`). */
-export const DEFAULT_BURST = 30
+export { DEFAULT_BURST, DEFAULT_QPS } from './limits.js'
 
 /** How long the server keeps one watch open before the client reconnects (randomised up to twice this, as client-go does). */
 export const DEFAULT_WATCH_TIMEOUT_SECONDS = 300

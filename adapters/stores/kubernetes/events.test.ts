@@ -19,6 +19,7 @@ describe('storedEventOf', () => {
         'ns',
       ),
     ).toEqual({
+      name: 'pi.1',
       namespace: 'ns',
       involvedObject: { kind: 'Job', name: 'pi', uid: 'u' },
       type: 'Warning',

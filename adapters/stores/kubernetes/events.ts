@@ -1,49 +1,35 @@
 /**
- * Events through core/v1 `Event`s, as client-go's recorder writes them: a new event is created
- * as `<object>.<hex nanoseconds>`; a repeat of one recorded recently (same object, type,
- * reason, message and source) patches that event's `count` and `lastTimestamp` instead, so
- * `kubectl describe` shows `x3` rather than three lines.
+ * Events through core/v1 `Event`s, as client-go's `EventSink` writes them: a new event is
+ * POSTed as `<object>.<hex nanoseconds>`; a repeated or aggregated one (the shell's recorder
+ * counts and aggregates, as client-go's correlator does) is PATCHed with its `count`,
+ * `lastTimestamp` and `message`.
  */
-import { Clock, Effect } from 'effect'
-import { formatTime } from '../../../core/model/time.js'
-import { StoreUnavailable } from '../../ports/errors.js'
-import type { EventType, NewEvent, StoredEvent } from '../../ports/JobStore.js'
+import { Effect } from 'effect'
+import { NotFound, StoreUnavailable } from '../../ports/errors.js'
+import type { EventToCreate, EventType, EventUpdate, NewEvent, ObjectKey, StoredEvent } from '../../ports/JobStore.js'
 import { messageOf } from './apiErrors.js'
 import type { ApiResponse, Transport } from './transport.js'
 
-/** How many recent events are remembered for aggregation (client-go's `maxLruCacheEntries`). */
-const MAX_REMEMBERED = 4096
-
-interface Remembered {
-  readonly name: string
-  readonly count: number
-}
-
-/** An event recorder for one store: remembers recent events to aggregate repeats. */
-export interface EventRecorder {
-  readonly record: (event: NewEvent) => Effect.Effect<void, StoreUnavailable>
+/** The events side of one store. */
+export interface EventSink {
+  readonly create: (event: EventToCreate) => Effect.Effect<StoredEvent, StoreUnavailable>
+  readonly patch: (key: ObjectKey, update: EventUpdate) => Effect.Effect<StoredEvent, NotFound | StoreUnavailable>
   readonly list: (options: { readonly namespace: string; readonly involvedObjectName?: string }) => Effect.Effect<ReadonlyArray<StoredEvent>, StoreUnavailable>
 }
 
 const API_VERSIONS: Readonly<Record<NewEvent['involvedObject']['kind'], string>> = { Job: 'batch/v1', CronJob: 'batch/v1', Pod: 'v1' }
 
-/** A recorder writing through `transport`; `host` names the reporting instance. */
-export function makeEventRecorder(transport: Transport, host: string): EventRecorder {
-  const recent = new Map<string, Remembered>()
+/** An event sink writing through `transport`; `host` names the reporting instance. */
+export function makeEventSink(transport: Transport, host: string): EventSink {
   let lastNanos = 0n
 
-  const remember = (key: string, entry: Remembered): void => {
-    recent.delete(key)
-    recent.set(key, entry)
-    if (recent.size > MAX_REMEMBERED) recent.delete(recent.keys().next().value as string)
-  }
-
-  const create = (event: NewEvent, key: string, nowMs: number): Effect.Effect<void, StoreUnavailable> =>
+  const create = (event: EventToCreate): Effect.Effect<StoredEvent, StoreUnavailable> =>
     Effect.gen(function* () {
-      const now = formatTime(nowMs)
-      for (let attempt = 0; attempt < 3; attempt++) {
+      const firstMs = Date.parse(event.firstTimestamp)
+      for (let attempt = 0; ; attempt++) {
         // Unique even for two events in the same millisecond.
-        lastNanos = BigInt(nowMs) * 1_000_000n > lastNanos ? BigInt(nowMs) * 1_000_000n : lastNanos + 1n
+        const nanos = BigInt(Number.isNaN(firstMs) ? 0 : firstMs) * 1_000_000n
+        lastNanos = nanos > lastNanos ? nanos : lastNanos + 1n
         const name = `${event.involvedObject.name}.${lastNanos.toString(16)}`
         const response = yield* transport.request({
           method: 'POST',
@@ -65,39 +51,31 @@ export function makeEventRecorder(transport: Transport, host: string): EventReco
             source: { component: event.source },
             reportingComponent: event.source,
             reportingInstance: host,
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
+            firstTimestamp: event.firstTimestamp,
+            lastTimestamp: event.lastTimestamp,
+            count: event.count,
           },
         })
-        if (response.status === 201 || response.status === 200) {
-          remember(key, { name, count: 1 })
-          return
-        }
-        if (response.status !== 409) return yield* Effect.fail(unavailable(response))
+        if (response.status === 201 || response.status === 200) return { ...event, name }
+        // A name taken by another writer: the next nanosecond.
+        if (response.status !== 409 || attempt >= 2) return yield* Effect.fail(unavailable(response))
       }
     })
 
-  const record = (event: NewEvent): Effect.Effect<void, StoreUnavailable> =>
+  const patch = (key: ObjectKey, update: EventUpdate): Effect.Effect<StoredEvent, NotFound | StoreUnavailable> =>
     Effect.gen(function* () {
-      const nowMs = yield* Clock.currentTimeMillis
-      const key = aggregationKey(event)
-      const known = recent.get(key)
-      if (known === undefined) return yield* create(event, key, nowMs)
-      const count = known.count + 1
       const response = yield* transport.request({
         method: 'PATCH',
-        path: `/api/v1/namespaces/${encodeURIComponent(event.namespace)}/events/${encodeURIComponent(known.name)}`,
-        body: { count, lastTimestamp: formatTime(nowMs) },
+        path: `/api/v1/namespaces/${encodeURIComponent(key.namespace)}/events/${encodeURIComponent(key.name)}`,
+        body: { count: update.count, lastTimestamp: update.lastTimestamp, message: update.message },
         contentType: 'application/merge-patch+json',
       })
-      if (response.status === 200) {
-        remember(key, { name: known.name, count })
-        return
-      }
-      // The event expired (the server keeps them an hour) or was deleted: start a new one.
-      if (response.status === 404) return yield* create(event, key, nowMs)
-      return yield* Effect.fail(unavailable(response))
+      // The event expired (the server keeps them an hour) or was deleted.
+      if (response.status === 404) return yield* Effect.fail(new NotFound({ kind: 'Event', namespace: key.namespace, name: key.name }))
+      if (response.status !== 200) return yield* Effect.fail(unavailable(response))
+      const patched = storedEventOf(response.body, key.namespace)
+      if (patched === undefined) return yield* Effect.fail(new StoreUnavailable({ reason: `events: the server answered the patch of ${key.name} with no event` }))
+      return patched
     })
 
   const list = (options: { readonly namespace: string; readonly involvedObjectName?: string }) =>
@@ -115,7 +93,7 @@ export function makeEventRecorder(transport: Transport, host: string): EventReco
       return items.sort(byLastOccurrence)
     })
 
-  return { record, list }
+  return { create, patch, list }
 }
 
 function unavailable(response: ApiResponse): StoreUnavailable {
@@ -150,6 +128,7 @@ export function storedEventOf(raw: unknown, namespace: string): StoredEvent | un
   const first = nonEmpty(event.firstTimestamp) ?? nonEmpty(event.eventTime) ?? event.metadata?.creationTimestamp ?? ''
   const last = nonEmpty(event.lastTimestamp) ?? nonEmpty(event.series?.lastObservedTime) ?? first
   return {
+    name: event.metadata?.name ?? '',
     namespace: event.metadata?.namespace ?? namespace,
     involvedObject: { kind, name: event.involvedObject?.name ?? '', uid: event.involvedObject?.uid ?? '' },
     type,
@@ -171,9 +150,4 @@ function byLastOccurrence(a: StoredEvent, b: StoredEvent): number {
   if (last !== 0 && !Number.isNaN(last)) return last
   const first = Date.parse(a.firstTimestamp) - Date.parse(b.firstTimestamp)
   return Number.isNaN(first) ? 0 : first
-}
-
-function aggregationKey(event: NewEvent): string {
-  const { involvedObject } = event
-  return JSON.stringify([event.namespace, involvedObject.kind, involvedObject.name, involvedObject.uid, event.type, event.reason, event.message, event.source])
 }

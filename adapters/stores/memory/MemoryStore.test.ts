@@ -435,42 +435,48 @@ describe('MemoryStore jobs', () => {
       source: 'job-controller',
     })
 
-    it.effect('R156: repeats of the same event are aggregated (count, lastTimestamp) and listed in time order', () =>
+    const at = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
+    const created = (reason: string, message: string, seconds = 0) => ({ ...event(reason, message), firstTimestamp: at(seconds), lastTimestamp: at(seconds), count: 1 })
+
+    it.effect('R156: an event is created with a name of its own, and a patch changes its count, lastTimestamp and message (client-go\'s sink)', () =>
       Effect.gen(function* () {
         const store = yield* MemoryStore.make
-        yield* store.recordEvent(event('SuccessfulCreate', 'Created pod: pi-a'))
+        const first = yield* store.createEvent(created('SuccessfulCreate', 'Created pod: pi-a'))
+        expect(first.name).toMatch(/^pi\.[0-9a-f]+$/)
         yield* TestClock.adjust('1 second')
-        yield* store.recordEvent(event('SuccessfulDelete', 'Deleted pod: pi-a'))
+        const second = yield* store.createEvent(created('SuccessfulDelete', 'Deleted pod: pi-a', 1))
+        expect(second.name).not.toBe(first.name)
         yield* TestClock.adjust('1 second')
-        yield* store.recordEvent(event('SuccessfulCreate', 'Created pod: pi-a'))
-        yield* store.recordEvent({ ...event('Completed', 'Job completed'), involvedObject: { kind: 'Job', name: 'other', uid: 'u2' } })
+        yield* store.patchEvent({ namespace: ns, name: first.name }, { count: 2, lastTimestamp: at(2), message: 'Created pod: pi-b' })
+        yield* store.createEvent({ ...created('Completed', 'Job completed', 2), involvedObject: { kind: 'Job', name: 'other', uid: 'u2' } })
         const listed = yield* store.listEvents({ namespace: ns, involvedObjectName: 'pi' })
-        expect(listed.map((e) => [e.reason, e.count, e.firstTimestamp, e.lastTimestamp])).toEqual([
-          ['SuccessfulDelete', 1, '1970-01-01T00:00:01Z', '1970-01-01T00:00:01Z'],
-          ['SuccessfulCreate', 2, '1970-01-01T00:00:00Z', '1970-01-01T00:00:02Z'],
+        expect(listed.map((e) => [e.reason, e.message, e.count, e.firstTimestamp, e.lastTimestamp])).toEqual([
+          ['SuccessfulDelete', 'Deleted pod: pi-a', 1, '1970-01-01T00:00:01Z', '1970-01-01T00:00:01Z'],
+          ['SuccessfulCreate', 'Created pod: pi-b', 2, '1970-01-01T00:00:00Z', '1970-01-01T00:00:02Z'],
         ])
         expect((yield* store.listEvents({ namespace: ns })).map((e) => e.involvedObject.name)).toEqual(['pi', 'pi', 'other'])
         expect(yield* store.listEvents({ namespace: 'elsewhere' })).toEqual([])
       }),
     )
 
-    it.effect('events that differ in type, reason or message are kept apart', () =>
+    it.effect('identical events created twice stay two events: counting is the recorder\'s job, as with the API server', () =>
       Effect.gen(function* () {
         const store = yield* MemoryStore.make
-        yield* store.recordEvent(event('SuccessfulCreate', 'Created pod: pi-a'))
-        yield* store.recordEvent(event('SuccessfulCreate', 'Created pod: pi-b'))
-        yield* store.recordEvent({ ...event('SuccessfulCreate', 'Created pod: pi-a'), type: 'Warning' })
-        expect((yield* store.listEvents({ namespace: ns })).map((e) => e.count)).toEqual([1, 1, 1])
+        yield* store.createEvent(created('SuccessfulCreate', 'Created pod: pi-a'))
+        yield* store.createEvent(created('SuccessfulCreate', 'Created pod: pi-a'))
+        expect((yield* store.listEvents({ namespace: ns })).map((e) => e.count)).toEqual([1, 1])
       }),
     )
 
-    it.effect('events expire an hour after their last occurrence, as with the API server default TTL', () =>
+    it.effect('events expire an hour after their last change, as with the API server default TTL; a patch of an expired one is NotFound', () =>
       Effect.gen(function* () {
         const store = yield* MemoryStore.make
-        yield* store.recordEvent(event('SuccessfulCreate', 'Created pod: pi-a'))
+        const old = yield* store.createEvent(created('SuccessfulCreate', 'Created pod: pi-a'))
         yield* TestClock.adjust('61 minutes')
-        yield* store.recordEvent(event('Completed', 'Job completed'))
+        yield* store.createEvent(created('Completed', 'Job completed', 61 * 60))
         expect((yield* store.listEvents({ namespace: ns })).map((e) => e.reason)).toEqual(['Completed'])
+        const patch = yield* Effect.either(store.patchEvent({ namespace: ns, name: old.name }, { count: 2, lastTimestamp: at(61 * 60), message: 'm' }))
+        expect(patch._tag === 'Left' && patch.left._tag).toBe('NotFound')
       }),
     )
   })

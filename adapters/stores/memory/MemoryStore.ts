@@ -191,11 +191,18 @@ export function makeWith(options: MemoryStoreOptions = {}): Effect.Effect<Memory
       deletePod: (key, options) => Effect.asVoid(modify(pods, key, (stored, nowMs) => PodWrites.deletePod(stored, options, nowMs))),
       watchPods: (options) => pods.hub.watch(options),
 
-      recordEvent: (event) =>
+      createEvent: (event) =>
         withNowMs((nowMs) => {
           version += 1
-          events.record(event, nowMs)
-          return Effect.void
+          return Effect.succeed(events.create(event, nowMs))
+        }),
+      patchEvent: (key, update) =>
+        withNowMs((nowMs) => {
+          const patched = events.patched(key.namespace, key.name, update, nowMs)
+          if (patched === undefined) return Effect.fail(notFound('Event', key))
+          version += 1
+          events.put(patched, nowMs)
+          return Effect.succeed(patched)
         }),
       listEvents: (options) => Effect.sync(() => events.list(options.namespace, options.involvedObjectName)),
 

@@ -13,7 +13,7 @@ import type { CronJob } from '../../../../core/index.js'
 import { reconcileCronJob } from '../../../../core/index.js'
 import type { Job, OwnerReference } from '../../../../core/model/types.js'
 import type { CronJobStoreService } from '../../../ports/CronJobStore.js'
-import type { JobStoreService } from '../../../ports/JobStore.js'
+import type { JobStoreService, NewEvent } from '../../../ports/JobStore.js'
 import type { CacheChange } from '../Informer.js'
 import { objectKeyOf, parseObjectKey, runInformer } from '../Informer.js'
 import type { RetrySettings } from '../WorkQueue.js'
@@ -24,6 +24,8 @@ import { collectCronJobDependents } from './cronJobGarbage.js'
 export interface CronJobControllerOptions {
   readonly jobs: JobStoreService
   readonly cronJobs: CronJobStoreService
+  /** The controller's event recorder, shared with the Job side (one correlator per process, as client-go's broadcaster). */
+  readonly recordEvent: (event: NewEvent) => Effect.Effect<void>
   readonly retry: RetrySettings
   /** CronJobs synced in parallel (kube-controller-manager's `--concurrent-cron-job-syncs`, default 5). */
   readonly workers: number
@@ -51,7 +53,7 @@ export function cronJobOwnerOf(job: Job): OwnerReference | undefined {
 
 export const makeCronJobController = (options: CronJobControllerOptions): Effect.Effect<CronJobController> =>
   Effect.gen(function* () {
-    const stores = { jobs: options.jobs, cronJobs: options.cronJobs }
+    const stores = { jobs: options.jobs, cronJobs: options.cronJobs, recordEvent: options.recordEvent }
     const queue = yield* makeWorkQueue(options.retry)
     const cronJobs = new Map<string, CronJob>()
     const keyByUid = new Map<string, string>()

@@ -9,6 +9,8 @@ import { reconcileCronJob } from '../../../../core/index.js'
 import { cronJobManifest } from '../../../../conformance/scenarios/cronJobs.js'
 import { StoreUnavailable } from '../../../ports/errors.js'
 import * as MemoryStore from '../../../stores/memory/MemoryStore.js'
+import * as EventRecorder from '../../events/EventRecorder.js'
+import { makeControllerMetrics } from '../metrics.js'
 import { applyCronJobPlan } from './applyCronJobPlan.js'
 
 const ns = 'ns'
@@ -18,26 +20,32 @@ const setUp = Effect.gen(function* () {
   const store = yield* MemoryStore.make
   const manifest = cronJobManifest('hello')
   const cronJob: CronJob = yield* store.createCronJob({ ...manifest, metadata: { name: 'hello', namespace: ns } })
-  return { store, cronJob, stores: { jobs: store, cronJobs: store } }
+  const recorder = yield* EventRecorder.start(store, makeControllerMetrics().eventsDropped)
+  return { store, cronJob, recorder, stores: { jobs: store, cronJobs: store, recordEvent: recorder.record } }
 })
 
-const reasons = (store: MemoryStore.MemoryStoreService) => Effect.map(store.listEvents({ namespace: ns, involvedObjectName: 'hello' }), (events) => events.map((e) => e.reason))
+/** The reasons of the CronJob's events, once the recorder has written what was queued. */
+const reasons = (store: MemoryStore.MemoryStoreService, recorder: EventRecorder.EventRecorder) =>
+  Effect.zipRight(
+    recorder.settled,
+    Effect.map(store.listEvents({ namespace: ns, involvedObjectName: 'hello' }), (events) => events.map((e) => e.reason)),
+  )
 
 describe('applyCronJobPlan', () => {
-  it.effect('a due run: the Job is created (SuccessfulCreate) and appended to status.active with its uid, lastScheduleTime set', () =>
+  it.scoped('a due run: the Job is created (SuccessfulCreate) and appended to status.active with its uid, lastScheduleTime set', () =>
     Effect.gen(function* () {
-      const { store, cronJob, stores } = yield* setUp
+      const { store, cronJob, recorder, stores } = yield* setUp
       const applied = yield* applyCronJobPlan(cronJob, reconcileCronJob(cronJob, [], 90_000), stores)
       expect(applied.created?.metadata.name).toBe('hello-1')
       expect(applied.cronJob?.status?.lastScheduleTime).toBe('1970-01-01T00:01:00Z')
       expect(applied.cronJob?.status?.active?.map((ref) => ref.uid)).toEqual([applied.created?.metadata.uid])
-      expect(yield* reasons(store)).toEqual(['SuccessfulCreate'])
+      expect(yield* reasons(store, recorder)).toEqual(['SuccessfulCreate'])
     }),
   )
 
-  it.effect('a Job of the run’s name that is not this CronJob’s (AlreadyExists): no Job, the sync ends quietly', () =>
+  it.scoped('a Job of the run’s name that is not this CronJob’s (AlreadyExists): no Job, the sync ends quietly', () =>
     Effect.gen(function* () {
-      const { store, cronJob, stores } = yield* setUp
+      const { store, cronJob, recorder, stores } = yield* setUp
       yield* store.createJob({
         apiVersion: 'batch/v1',
         kind: 'Job',
@@ -49,19 +57,19 @@ describe('applyCronJobPlan', () => {
       expect(applied.endedQuietly).toBe(true)
       expect(applied.created).toBeUndefined()
       expect((yield* store.getCronJob({ namespace: ns, name: 'hello' })).status?.active ?? []).toEqual([])
-      expect(yield* reasons(store)).not.toContain('SuccessfulCreate')
+      expect(yield* reasons(store, recorder)).not.toContain('SuccessfulCreate')
     }),
   )
 
-  it.effect('a creation the store refuses records FailedCreate and fails the sync with the error (retried with back-off)', () =>
+  it.scoped('a creation the store refuses records FailedCreate and fails the sync with the error (retried with back-off)', () =>
     Effect.gen(function* () {
-      const { store, cronJob } = yield* setUp
+      const { store, cronJob, recorder } = yield* setUp
       const plan: CronJobPlan = reconcileCronJob(cronJob, [], 2 * minute + 1)
       expect(plan.actions.map((action) => action._tag)).toContain('CreateJob')
       const refusing = { ...store, createJob: () => Effect.fail(new StoreUnavailable({ reason: 'the API server is down' })) }
-      const error = yield* Effect.flip(applyCronJobPlan(cronJob, plan, { jobs: refusing, cronJobs: store }))
+      const error = yield* Effect.flip(applyCronJobPlan(cronJob, plan, { jobs: refusing, cronJobs: store, recordEvent: recorder.record }))
       expect(error.message).toBe('the API server is down')
-      expect(yield* reasons(store)).toContain('FailedCreate')
+      expect(yield* reasons(store, recorder)).toContain('FailedCreate')
     }),
   )
 })

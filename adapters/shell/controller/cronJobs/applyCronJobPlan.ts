@@ -12,7 +12,15 @@ import { appendActiveJob, cronJobEvents } from '../../../../core/index.js'
 import type { Job } from '../../../../core/model/types.js'
 import type { CronJobStoreService } from '../../../ports/CronJobStore.js'
 import type { StoreError } from '../../../ports/errors.js'
-import type { JobStoreService } from '../../../ports/JobStore.js'
+import type { JobStoreService, NewEvent } from '../../../ports/JobStore.js'
+
+/** Where a plan's work goes: the two stores, and the controller's event recorder (client-go's correlator, EventRecorder.ts). */
+export interface CronJobPlanTargets {
+  readonly jobs: JobStoreService
+  readonly cronJobs: CronJobStoreService
+  /** Queues an event; never fails and never waits (the recorder writes it in the background). */
+  readonly recordEvent: (event: NewEvent) => Effect.Effect<void>
+}
 
 /** The `source` of the CronJob controller's events, as upstream's reports it. */
 export const CRONJOB_CONTROLLER_SOURCE = 'cronjob-controller'
@@ -31,23 +39,21 @@ export interface AppliedCronJobPlan {
 export function applyCronJobPlan(
   cronJob: CronJob,
   plan: CronJobPlan,
-  stores: { readonly jobs: JobStoreService; readonly cronJobs: CronJobStoreService },
+  stores: CronJobPlanTargets,
 ): Effect.Effect<AppliedCronJobPlan, StoreError> {
   return Effect.gen(function* () {
     const namespace = cronJob.metadata.namespace ?? 'default'
     const name = cronJob.metadata.name ?? ''
+    // Events are best effort, as upstream's recorder: queued, never stopping a sync.
     const record = (event: RecordCronJobEvent): Effect.Effect<void> =>
-      stores.jobs
-        .recordEvent({
-          namespace,
-          involvedObject: { kind: 'CronJob', name, uid: cronJob.metadata.uid ?? '' },
-          type: event.eventType,
-          reason: event.reason,
-          message: event.message,
-          source: CRONJOB_CONTROLLER_SOURCE,
-        })
-        // Events are best effort, as upstream's recorder: a lost one never stops a sync.
-        .pipe(Effect.catchAll((error) => Effect.logWarning(`could not record event ${event.reason}: ${error.message}`)))
+      stores.recordEvent({
+        namespace,
+        involvedObject: { kind: 'CronJob', name, uid: cronJob.metadata.uid ?? '' },
+        type: event.eventType,
+        reason: event.reason,
+        message: event.message,
+        source: CRONJOB_CONTROLLER_SOURCE,
+      })
 
     const writeStatus = (status: CronJobStatus) => stores.cronJobs.updateCronJobStatus({ namespace, name }, status, cronJob.metadata.resourceVersion ?? '')
 

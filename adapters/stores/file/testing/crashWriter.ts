@@ -52,10 +52,22 @@ const program = Effect.gen(function* () {
         say(`pod ${name} ${updated.metadata.resourceVersion} ${step}`)
       }
       if (n % 4 === 0) {
-        for (let count = 1; count <= 2; count++) {
-          yield* store.recordEvent({ namespace: ns, involvedObject: { kind: 'Pod', name, uid: created.metadata.uid ?? '' }, type: 'Normal', reason: 'Tested', message: 'crash test', source: 'crash-writer' })
-          say(`event ${name} ${count}`)
-        }
+        // Created, then counted again by a patch, as a recorder writes a repeat.
+        const occurredAt = new Date().toISOString()
+        const event = yield* store.createEvent({
+          namespace: ns,
+          involvedObject: { kind: 'Pod', name, uid: created.metadata.uid ?? '' },
+          type: 'Normal',
+          reason: 'Tested',
+          message: 'crash test',
+          source: 'crash-writer',
+          firstTimestamp: occurredAt,
+          lastTimestamp: occurredAt,
+          count: 1,
+        })
+        say(`event ${name} 1`)
+        yield* store.patchEvent({ namespace: ns, name: event.name }, { count: 2, lastTimestamp: new Date().toISOString(), message: 'crash test' })
+        say(`event ${name} 2`)
       }
       if (n % 5 === 0) {
         const job = yield* store.createJob(jobManifest(name, ns))

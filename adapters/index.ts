@@ -12,3 +12,5 @@ export * as ProcessRuntime from './runtimes/process/ProcessRuntime.js'
 export * as ScriptedRuntime from './runtimes/scripted/ScriptedRuntime.js'
 export * as FaultyStore from './stores/faults/FaultyStore.js'
 export * as FaultSchedule from './stores/faults/schedule.js'
+/** The API server's and etcd's size limits, for custom backends to refuse what a cluster refuses. */
+export * as SizeLimits from './stores/store-kit/sizeLimits.js'

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto'
 import { Clock, Effect, Layer, PubSub, Random, Stream } from 'effect'
 import { admitJobCreate, admitJobStatusUpdate, admitJobUpdate, formatTime, matchesSelector, parseTime, renderFieldError } from 'job-reconciler/core'
-import { AlreadyExists, Conflict, Gone, Invalid, JobStore, NotFound } from 'job-reconciler/adapters'
+import { AlreadyExists, Conflict, Gone, Invalid, JobStore, NotFound, SizeLimits } from 'job-reconciler/adapters'
 
 /** @import { FieldError, Job, ObjectMeta, OwnerReference, Pod } from 'job-reconciler/core' */
 /** @import { JobStoreService, ListOptions, ListResult, ObjectKey, ResourceKind, StoredEvent, WatchEvent, WatchOptions } from 'job-reconciler/adapters' */
@@ -267,6 +267,9 @@ export const make = Effect.gen(function* () {
   /** @type {JobStoreService['createJob']} */
   const createJob = (manifest) =>
     Effect.gen(function* () {
+      // A cluster refuses a body over 3 MiB before it reads it (413).
+      const tooLarge = SizeLimits.requestTooLarge(SizeLimits.requestTarget('Job', manifest), manifest)
+      if (tooLarge !== undefined) return yield* Effect.fail(tooLarge)
       const meta = /** @type {{ metadata?: ObjectMeta } | null} */ (manifest)?.metadata
       const namespace = meta?.namespace ?? 'default'
       const name = yield* nameFor('Job', meta, namespace)
@@ -280,6 +283,8 @@ export const make = Effect.gen(function* () {
   const updateJob = (incoming) =>
     Effect.gen(function* () {
       const key = { namespace: incoming.metadata.namespace ?? 'default', name: incoming.metadata.name ?? '' }
+      const tooLarge = SizeLimits.requestTooLarge(SizeLimits.requestTarget('Job', incoming, key), incoming)
+      if (tooLarge !== undefined) return yield* Effect.fail(tooLarge)
       const stored = yield* find('Job', key)
       const given = incoming.metadata.resourceVersion
       if (given !== undefined && given !== stored.metadata.resourceVersion) return yield* Effect.fail(stale('Job', stored.metadata))

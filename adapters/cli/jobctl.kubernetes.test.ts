@@ -1,7 +1,7 @@
 /**
  * `jobctl` on a real Kubernetes API server (etcd + kube-apiserver on loopback, no controller
- * manager, no kubelet): `jobctl controller --store kube --run-pods` is the cluster's Job
- * controller and its only node, and every other command is a separate `jobctl` process with
+ * manager, no kubelet): `jobctl controller --store kube --cronjob-controller --run-pods` is the
+ * cluster's Job and CronJob controller and its only node, and every other command is a separate `jobctl` process with
  * `--store kube`, reading the kubeconfig from `$KUBECONFIG` as kubectl does.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -17,6 +17,7 @@ import { finished, jobctl, spawnJobctl, stderrMatching, type ProcessResult } fro
 import { jobManifest, tempDir, writeManifest } from './testing/manifests.js'
 
 const PI = new URL('../../examples/pi/job.yaml', import.meta.url).pathname
+const HELLO = new URL('../../examples/cronjob/hello.yaml', import.meta.url).pathname
 const NODE = 'jobctl-walkthrough'
 const dir = tempDir()
 
@@ -31,12 +32,13 @@ const kube = (args: ReadonlyArray<string>, stdin?: string) =>
 
 beforeAll(async () => {
   plane = await startControlPlane()
-  // This cluster has no Job controller of its own: ours answers to the built-in name.
-  controller = spawnJobctl(['controller', '--store', 'kube', '--controller-name', BUILT_IN_CONTROLLER, '--run-pods', '--node-client-ca-file', plane.kubeletClientCaPath, '--node-name', NODE, '--event-batch', '100'], {
+  // This cluster has no Job or CronJob controller of its own: ours answers to the built-in name
+  // and takes the CronJobs.
+  controller = spawnJobctl(['controller', '--store', 'kube', '--controller-name', BUILT_IN_CONTROLLER, '--cronjob-controller', '--run-pods', '--node-client-ca-file', plane.kubeletClientCaPath, '--node-name', NODE, '--event-batch', '100'], {
     env: { KUBECONFIG: plane.kubeconfigPath },
   })
   controllerStopped = finished(controller)
-  const started = await stderrMatching(controller, /jobctl controller: running Jobs with spec\.managedBy kubernetes\.io\/job-controller in kube; running their pods on node jobctl-walkthrough \(logs on 127\.0\.0\.1:(\d+)\)/)
+  const started = await stderrMatching(controller, /jobctl controller: running Jobs with spec\.managedBy kubernetes\.io\/job-controller and every CronJob in kube; running their pods on node jobctl-walkthrough \(logs on 127\.0\.0\.1:(\d+)\)/)
   nodePort = Number(started[1])
 }, 180_000)
 
@@ -200,6 +202,29 @@ describe('every jobctl verb, on a Kubernetes API server', () => {
     expect(unknownContext.stderr.split('\n')).toHaveLength(2)
     expect(unknownContext.stderr).toMatch(/^error: the store kube:elsewhere is unavailable: .*elsewhere.*\n$/)
   })
+
+  it("--cronjob-controller: the docs' hello CronJob starts a Job named hello-<minutes> on the next minute, which runs here and says hello (C5 C25 C26 C28 C40)", async () => {
+    expect(await kube(['apply', '-f', HELLO])).toEqual({ code: 0, signal: null, stdout: 'cronjob.batch/hello created\n', stderr: '' })
+    const jobsOfHello = async () =>
+      (await kube(['get', 'jobs', '-o', 'name'])).stdout.split('\n').filter((line) => line.startsWith('job.batch/hello-'))
+    // `* * * * *`: the first run is at the next minute boundary, at most a minute away.
+    await expect.poll(jobsOfHello, { timeout: 150_000, interval: 1000 }).toHaveLength(1)
+    const job = `job/${(await jobsOfHello())[0]!.slice('job.batch/'.length)}`
+    const minutes = Number(job.slice('job/hello-'.length))
+    const created = JSON.parse((await kube(['get', job, '-o', 'json'])).stdout) as {
+      readonly metadata: { readonly annotations: Record<string, string>; readonly ownerReferences: ReadonlyArray<{ readonly kind: string; readonly name: string }> }
+    }
+    // The name is the scheduled time in minutes (C25), which the annotation also records (C26), and the CronJob owns it (C28).
+    const scheduled = created.metadata.annotations['batch.kubernetes.io/cronjob-scheduled-timestamp']!
+    expect(Date.parse(scheduled)).toBe(minutes * 60_000)
+    expect(created.metadata.ownerReferences).toMatchObject([{ kind: 'CronJob', name: 'hello' }])
+    expect((await kube(['wait', '--for=condition=complete', '--timeout=120s', job])).code).toBe(0)
+    expect((await kube(['logs', job])).stdout).toMatch(/\nHello from the Kubernetes cluster\n$/)
+    const cronJob = JSON.parse((await kube(['get', 'cronjob', 'hello', '-o', 'json'])).stdout) as { readonly status: { readonly lastScheduleTime?: string } }
+    expect(Date.parse(cronJob.status.lastScheduleTime ?? '')).toBe(minutes * 60_000)
+    expect(await kube(['suspend', 'cronjob', 'hello'])).toMatchObject({ code: 0 })
+    expect(await kube(['delete', 'cronjob', 'hello'])).toMatchObject({ code: 0, stdout: 'cronjob.batch "hello" deleted\n' })
+  }, 300_000)
 
   it('stops the controller on SIGTERM and takes its node out of the cluster', async () => {
     controller.kill('SIGTERM')

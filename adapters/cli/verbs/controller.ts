@@ -92,6 +92,12 @@ interface KubernetesRun {
   readonly node: LocalNodeRun | undefined
   /** Work only while holding this Lease (`--leader-elect`); the namespace defaults to the pod's own. */
   readonly leaderElection: { readonly namespace: string | undefined; readonly name: string } | undefined
+  /**
+   * Be the cluster's CronJob controller too (`--cronjob-controller`). CronJob has no `managedBy`,
+   * so this is for clusters where kube-controller-manager runs without its own
+   * (`--controllers=*,-cronjob-controller`) or not at all.
+   */
+  readonly cronJobController: boolean
 }
 
 /** The node `--run-pods` makes this process. */
@@ -118,7 +124,8 @@ function runOnKubernetes(store: KubeStoreSpec, run: KubernetesRun) {
     const work = (leadership: string) =>
       Effect.gen(function* () {
         const where = yield* startOnKubernetes(store, run, registry)
-        yield* printErrorLine(`jobctl controller: running Jobs with spec.managedBy ${run.controllerName} in ${formatStoreSpec(store)}${where}${leadership}${metrics}`)
+        const cronJobs = run.cronJobController ? ' and every CronJob' : ''
+        yield* printErrorLine(`jobctl controller: running Jobs with spec.managedBy ${run.controllerName}${cronJobs} in ${formatStoreSpec(store)}${where}${leadership}${metrics}`)
       })
     // Listening before anything prints: a signal sent once a line appears must find the handlers.
     const stopSignal = Effect.flatMap(yield* listenForStopSignal, (signal) => printErrorLine(`jobctl controller: ${signal}: stopping`))
@@ -138,6 +145,7 @@ function startOnKubernetes(store: KubeStoreSpec, run: KubernetesRun, registry: R
       eventBatchMs: run.eventBatchMs,
       ...(run.workers !== undefined ? { workers: run.workers } : {}),
       settings: { controllerName: run.controllerName, ttlForEveryJob: false },
+      cronJobController: run.cronJobController,
       registry,
     })
     const node = run.node
@@ -335,6 +343,13 @@ export const controller: Command = {
       help: "With --leader-elect: the Lease's namespace (default: this pod's namespace in a cluster, else default)",
     },
     { name: 'leader-elect-name', kind: 'string', placeholder: 'NAME', help: "With --leader-elect: the Lease's name", defaultValue: DEFAULT_LEASE_NAME },
+    {
+      name: 'cronjob-controller',
+      kind: 'boolean',
+      help:
+        "With --store kube: be the cluster's CronJob controller too (CronJob has no managedBy: run kube-controller-manager with --controllers=*,-cronjob-controller, or none); " +
+        'on the memory and file stores CronJobs always run',
+    },
   ],
   defaultStore: 'persistent',
   // Every number flag is checked before the store connects.
@@ -376,6 +391,7 @@ export const controller: Command = {
           leaderElection: booleanFlag(context.args, 'leader-elect')
             ? { namespace: stringFlag(context.args, 'leader-elect-namespace'), name: stringFlag(context.args, 'leader-elect-name') ?? DEFAULT_LEASE_NAME }
             : undefined,
+          cronJobController: booleanFlag(context.args, 'cronjob-controller'),
         })
       }
       if (context.store._tag === 'Memory') {

@@ -13,13 +13,12 @@ import { admitCronJobCreate, admitCronJobStatusUpdate, admitCronJobUpdate, rende
 import type { AdmissionError } from '../../../core/model/admission.js'
 import { jsonEqual } from '../../../core/model/equality.js'
 import type { FieldError } from '../../../core/model/fieldErrors.js'
-import { formatTime } from '../../../core/model/time.js'
 import type { ObjectMeta } from '../../../core/model/types.js'
-import { FOREGROUND_DELETION_FINALIZER as FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../../../core/model/wellKnown.js'
 import type { DeleteOptions, PropagationPolicy } from '../../ports/JobStore.js'
 import { Conflict, Invalid } from '../../ports/errors.js'
 import type { Write } from './objectMeta.js'
-import { checkResourceVersion, checkUid, editList, put, putOrRemove, remove, sameList, unchanged, validateFinalizersUpdate } from './objectMeta.js'
+import { deleteOwner, removeFinalizer } from './deletion.js'
+import { checkResourceVersion, put, putOrRemove, unchanged, validateFinalizersUpdate } from './objectMeta.js'
 
 /** The propagation of a DELETE of a batch/v1 CronJob that names none (upstream's `DeleteDependents`). */
 export const DEFAULT_CRONJOB_PROPAGATION: PropagationPolicy = 'Background'
@@ -78,36 +77,12 @@ export function updateCronJobStatus(stored: CronJob, status: CronJobStatus, reso
  * collector to finish.
  */
 export function deleteCronJob(stored: CronJob, options: DeleteOptions | undefined, nowMs: number): Either.Either<Write<CronJob>, Conflict> {
-  const uidConflict = checkUid('CronJob', stored.metadata, options?.preconditionUid)
-  if (uidConflict !== undefined) return Either.left(uidConflict)
-  const meta = stored.metadata
-  const policy = options?.propagationPolicy ?? policyOfFinalizers(meta) ?? DEFAULT_CRONJOB_PROPAGATION
-  const finalizers =
-    policy === 'Orphan'
-      ? editList(meta.finalizers, [ORPHAN_FINALIZER], [FOREGROUND_FINALIZER])
-      : policy === 'Foreground'
-        ? editList(meta.finalizers, [FOREGROUND_FINALIZER], [ORPHAN_FINALIZER])
-        : editList(meta.finalizers, [], [ORPHAN_FINALIZER, FOREGROUND_FINALIZER])
-  if (finalizers.length === 0) return Either.right(remove(stored))
-  if (meta.deletionTimestamp !== undefined) {
-    return Either.right(sameList(meta.finalizers, finalizers) ? unchanged(stored) : putOrRemove(withMeta(stored, { finalizers })))
-  }
-  return Either.right(
-    putOrRemove(
-      withMeta(stored, {
-        finalizers,
-        deletionTimestamp: formatTime(nowMs),
-        deletionGracePeriodSeconds: 0,
-        generation: (meta.generation ?? 0) + 1,
-      }),
-    ),
-  )
+  return deleteOwner('CronJob', stored, options, nowMs, DEFAULT_CRONJOB_PROPAGATION)
 }
 
 /** Removes one finalizer; a CronJob being deleted goes with its last one. */
 export function removeCronJobFinalizer(stored: CronJob, finalizer: string): Write<CronJob> {
-  if (!(stored.metadata.finalizers ?? []).includes(finalizer)) return unchanged(stored)
-  return putOrRemove(withMeta(stored, { finalizers: editList(stored.metadata.finalizers, [], [finalizer]) }))
+  return removeFinalizer(stored, finalizer)
 }
 
 /** The API server's 422 for a CronJob: `CronJob.batch "hello" is invalid: [...]`. */
@@ -120,13 +95,6 @@ function refused<A>(admission: FpEither<AdmissionError, A>, input: unknown): Eit
   if (admission._tag === 'Right') return Either.right(admission.right)
   const { errors, message } = admission.left
   return Either.left(new Invalid({ kind: 'CronJob', name: nameOf(input), errors, reason: message }))
-}
-
-function policyOfFinalizers(meta: ObjectMeta): PropagationPolicy | undefined {
-  const finalizers = meta.finalizers ?? []
-  if (finalizers.includes(FOREGROUND_FINALIZER)) return 'Foreground'
-  if (finalizers.includes(ORPHAN_FINALIZER)) return 'Orphan'
-  return undefined
 }
 
 function withMeta(cronJob: CronJob, changes: Partial<ObjectMeta>): CronJob {

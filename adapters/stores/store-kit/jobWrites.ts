@@ -11,15 +11,14 @@ import { admitJobCreate, admitJobStatusUpdate, admitJobUpdate } from '../../../c
 import { jsonEqual } from '../../../core/model/equality.js'
 import type { FieldError } from '../../../core/model/fieldErrors.js'
 import { renderInvalidJob } from '../../../core/model/fieldErrors.js'
-import { formatTime } from '../../../core/model/time.js'
 import type { Job, JobStatus, ObjectMeta } from '../../../core/model/types.js'
 import type { DeleteOptions, PropagationPolicy } from '../../ports/JobStore.js'
 import { Conflict, Invalid } from '../../ports/errors.js'
-import { checkResourceVersion, checkUid, editList, put, putOrRemove, remove, sameList, unchanged, validateFinalizersUpdate } from './objectMeta.js'
+import { checkResourceVersion, put, putOrRemove, unchanged, validateFinalizersUpdate } from './objectMeta.js'
 import type { Write } from './objectMeta.js'
+import { deleteOwner, removeFinalizer } from './deletion.js'
 
 export { FOREGROUND_DELETION_FINALIZER as FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../../../core/model/wellKnown.js'
-import { FOREGROUND_DELETION_FINALIZER as FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../../../core/model/wellKnown.js'
 
 /** The propagation of a DELETE that names none: `Orphan` for batch/v1 Jobs (R167). */
 export const DEFAULT_JOB_PROPAGATION: PropagationPolicy = 'Orphan'
@@ -32,30 +31,7 @@ export const DEFAULT_JOB_PROPAGATION: PropagationPolicy = 'Orphan'
  * garbage collector to finish.
  */
 export function deleteJob(stored: Job, options: DeleteOptions | undefined, nowMs: number): Either.Either<Write<Job>, Conflict> {
-  const uidConflict = checkUid('Job', stored.metadata, options?.preconditionUid)
-  if (uidConflict !== undefined) return Either.left(uidConflict)
-  const meta = stored.metadata
-  const policy = options?.propagationPolicy ?? policyOfFinalizers(meta) ?? DEFAULT_JOB_PROPAGATION
-  const finalizers =
-    policy === 'Orphan'
-      ? editList(meta.finalizers, [ORPHAN_FINALIZER], [FOREGROUND_FINALIZER])
-      : policy === 'Foreground'
-        ? editList(meta.finalizers, [FOREGROUND_FINALIZER], [ORPHAN_FINALIZER])
-        : editList(meta.finalizers, [], [ORPHAN_FINALIZER, FOREGROUND_FINALIZER])
-  if (finalizers.length === 0) return Either.right(remove(stored))
-  if (meta.deletionTimestamp !== undefined) {
-    return Either.right(sameList(meta.finalizers, finalizers) ? unchanged(stored) : putOrRemove(withMeta(stored, { finalizers })))
-  }
-  return Either.right(
-    putOrRemove(
-      withMeta(stored, {
-        finalizers,
-        deletionTimestamp: formatTime(nowMs),
-        deletionGracePeriodSeconds: 0,
-        generation: (meta.generation ?? 0) + 1,
-      }),
-    ),
-  )
+  return deleteOwner('Job', stored, options, nowMs, DEFAULT_JOB_PROPAGATION)
 }
 
 /**
@@ -63,15 +39,7 @@ export function deleteJob(stored: Job, options: DeleteOptions | undefined, nowMs
  * its last finalizer; a finalizer the Job does not have changes nothing.
  */
 export function removeJobFinalizer(stored: Job, finalizer: string): Write<Job> {
-  if (!(stored.metadata.finalizers ?? []).includes(finalizer)) return unchanged(stored)
-  return putOrRemove(withMeta(stored, { finalizers: editList(stored.metadata.finalizers, [], [finalizer]) }))
-}
-
-function policyOfFinalizers(meta: ObjectMeta): PropagationPolicy | undefined {
-  const finalizers = meta.finalizers ?? []
-  if (finalizers.includes(FOREGROUND_FINALIZER)) return 'Foreground'
-  if (finalizers.includes(ORPHAN_FINALIZER)) return 'Orphan'
-  return undefined
+  return removeFinalizer(stored, finalizer)
 }
 
 function withMeta(job: Job, changes: Partial<ObjectMeta>): Job {

@@ -7,9 +7,9 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import { left, right } from 'fp-ts/lib/Either.js'
 import type { AdmissionError } from '../model/admission.js'
 import type { CreateOptions } from '../model/defaults.js'
+import { metadataForCreate } from '../model/defaults.js'
 import type { FieldError } from '../model/fieldErrors.js'
 import { jsonEqual } from '../model/equality.js'
-import { formatTime } from '../model/time.js'
 import { decodeCronJobForAdmission } from './decode.js'
 import { defaultCronJob } from './defaults.js'
 import { renderInvalidCronJob, renderUndecodableCronJob } from './render.js'
@@ -34,18 +34,7 @@ export function admitCronJobCreate(input: unknown, options: CreateOptions): Eith
   const decoded = decodeCronJobForAdmission(input)
   if (decoded._tag === 'Left') return left(badRequest(decoded.left))
   const defaulted = defaultCronJob(decoded.right.manifest)
-  const { deletionTimestamp: _deleted, deletionGracePeriodSeconds: _grace, ...metadata } = defaulted.metadata
-  const cronJob: CronJob = {
-    ...defaulted,
-    metadata: {
-      ...metadata,
-      namespace: metadata.namespace ?? options.namespace ?? 'default',
-      uid: options.uid,
-      generation: 1,
-      creationTimestamp: formatTime(options.now),
-    },
-    status: {},
-  }
+  const cronJob: CronJob = { ...defaulted, metadata: metadataForCreate(defaulted.metadata, options), status: {} }
   return decided(cronJob, [...decoded.right.enumErrors, ...validateCronJob(cronJob)])
 }
 

@@ -237,6 +237,21 @@ export interface CreateOptions {
 }
 
 /**
+ * What the API server sets on any object it creates: the namespace (the request's, else
+ * `default`), a new uid, generation 1 and the creation time; a deletion the caller sent is dropped.
+ */
+export function metadataForCreate(given: ObjectMeta, options: CreateOptions): ObjectMeta {
+  const { deletionTimestamp: _deleted, deletionGracePeriodSeconds: _grace, ...metadata } = given
+  return {
+    ...metadata,
+    namespace: metadata.namespace ?? options.namespace ?? 'default',
+    uid: options.uid,
+    generation: 1,
+    creationTimestamp: formatTime(options.now),
+  }
+}
+
+/**
  * Prepares a create as the API server does (R27, R28): defaults applied, status cleared,
  * `generation: 1`, the given UID, `creationTimestamp` from `now`, the namespace filled in, any
  * deletion timestamp dropped, and (unless `manualSelector`) the generated selector and the four
@@ -245,18 +260,7 @@ export interface CreateOptions {
  */
 export function prepareJobForCreate(manifest: JobManifest, options: CreateOptions): Job {
   const defaulted = applyDefaults(manifest)
-  const { deletionTimestamp: _deleted, deletionGracePeriodSeconds: _grace, ...metadata } = defaulted.metadata ?? {}
-  const withMeta: Job = {
-    ...toJob(defaulted),
-    metadata: {
-      ...metadata,
-      namespace: metadata.namespace ?? options.namespace ?? 'default',
-      uid: options.uid,
-      generation: 1,
-      creationTimestamp: formatTime(options.now),
-    },
-    status: {},
-  }
+  const withMeta: Job = { ...toJob(defaulted), metadata: metadataForCreate(defaulted.metadata ?? {}, options), status: {} }
   const generated = withMeta.spec.manualSelector ? withMeta : generateSelector(withMeta)
   return { ...generated, ...opt('metadata', defaultJobLabels(generated.metadata, generated.spec.template.metadata?.labels)) }
 }

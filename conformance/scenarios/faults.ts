@@ -133,17 +133,23 @@ const createAnsweredAsFailed: Scenario = scenario(
       expect(conditionOf(job, 'Complete')).toMatchObject({ status: 'True', reason: 'CompletionsReached' })
       expect(job.status).toMatchObject({ completedIndexes: '0,1', succeeded: 2, active: 0, terminating: 0 })
       expect(job.status?.failed ?? 0).toBe(0)
-      // On TestClock the retry always comes before the late watch: three pods, index 0 twice. In
-      // real time the cache may show the first pod in time, and no extra is made. Either way
-      // every extra one was deleted by the controller, not left to run and finish; the two
-      // left are the counted ones.
+      // On TestClock the retry always comes before the late watch and the pods' end: three pods,
+      // index 0 twice, the extra one deleted by the next sync that sees it, uncounted.
       const created = w.recording('unanswered').created.length
-      if (w.testClock) expect(created).toBe(3)
-      expect(created).toBeLessThanOrEqual(3)
-      expect((yield* w.pods('unanswered')).map(indexOfPod).sort()).toEqual([0, 1])
+      const pods = yield* w.pods('unanswered')
       const events = yield* w.events('unanswered')
       expect(events.filter((e) => e.reason === 'FailedCreate').length).toBeGreaterThanOrEqual(1)
-      expect(events.filter((e) => e.reason === 'SuccessfulDelete')).toHaveLength(created - 2)
+      if (w.testClock) {
+        expect(created).toBe(3)
+        expect(pods.map(indexOfPod).sort()).toEqual([0, 1])
+        expect(events.filter((e) => e.reason === 'SuccessfulDelete')).toHaveLength(1)
+      } else {
+        // In real time the cache may show the first pod in time (no extra), or the extra may
+        // finish before any sync sees it (a finished pod is never deleted, R96 R122): either
+        // way nothing is left running, and the counts above are exact.
+        expect(created).toBeLessThanOrEqual(3)
+        for (const pod of pods) expect(pod.metadata.deletionTimestamp !== undefined || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed').toBe(true)
+      }
     }),
   { requires: controlsTheController },
 )

@@ -73,7 +73,7 @@ const reasons = (w: World, name: string) => Effect.map(w.events(name), (events) 
 
 export const cronJobs: ReadonlyArray<Scenario> = [
   scenario(
-    'C23 C24 C31 C32 C33: a due schedule creates one Job named <cronjob>-<minutes>, with the scheduled-timestamp annotation, the template labels and a controller reference; status.active and lastScheduleTime follow, and lastSuccessfulTime once it succeeds',
+    'C25 C26 C28 C31 C40 C30: a due schedule creates one Job named <cronjob>-<minutes>, with the scheduled-timestamp annotation, the template labels and a controller reference; status.active and lastScheduleTime follow, and lastSuccessfulTime once it succeeds',
     (w) =>
       Effect.gen(function* () {
         const cronJob = yield* w.cronJobs.create(cronJobManifest('hello'))
@@ -122,7 +122,7 @@ export const cronJobs: ReadonlyArray<Scenario> = [
   ),
 
   scenario(
-    'C5 C23: `* * * * *` over three minutes creates exactly three Jobs, one per minute, hello-1, hello-2, hello-3 (concurrencyPolicy Allow lets them overlap: status.active lists all three)',
+    'C5 C23 C24: `* * * * *` over three minutes creates exactly three Jobs, one per minute, hello-1, hello-2, hello-3 (concurrencyPolicy Allow lets them overlap: status.active lists all three)',
     (w) =>
       Effect.gen(function* () {
         yield* w.cronJobs.create(cronJobManifest('hello'))
@@ -142,7 +142,7 @@ export const cronJobs: ReadonlyArray<Scenario> = [
   ),
 
   scenario(
-    'C21: concurrencyPolicy Forbid skips a due run while one is active (JobAlreadyActive), then starts the most recent missed one as soon as none is',
+    'C24 C19: concurrencyPolicy Forbid skips a due run while one is active (JobAlreadyActive), then starts the most recent missed one as soon as none is',
     (w) =>
       Effect.gen(function* () {
         yield* w.cronJobs.create(cronJobManifest('forbid', { concurrencyPolicy: 'Forbid' }))
@@ -163,7 +163,7 @@ export const cronJobs: ReadonlyArray<Scenario> = [
   ),
 
   scenario(
-    'C22: concurrencyPolicy Replace deletes the active Job (SuccessfulDelete) and starts the new one in its place',
+    'C24: concurrencyPolicy Replace deletes the active Job (SuccessfulDelete) and starts the new one in its place',
     (w) =>
       Effect.gen(function* () {
         yield* w.cronJobs.create(cronJobManifest('replace', { concurrencyPolicy: 'Replace' }))
@@ -190,7 +190,7 @@ export const cronJobs: ReadonlyArray<Scenario> = [
   ),
 
   scenario(
-    'C20: concurrencyPolicy Allow lets runs overlap: a Job a minute while the earlier ones still run',
+    'C24: concurrencyPolicy Allow lets runs overlap: a Job a minute while the earlier ones still run',
     (w) =>
       Effect.gen(function* () {
         yield* w.cronJobs.create(cronJobManifest('allow', { concurrencyPolicy: 'Allow' }))
@@ -202,7 +202,7 @@ export const cronJobs: ReadonlyArray<Scenario> = [
   ),
 
   scenario(
-    'C16 C17: suspend: true starts nothing; resuming without startingDeadlineSeconds starts the most recent schedule missed while suspended at once (the docs’ caution)',
+    'C37 C19: suspend: true starts nothing; resuming without startingDeadlineSeconds starts the most recent schedule missed while suspended at once (the docs’ caution)',
     (w) =>
       Effect.gen(function* () {
         yield* w.cronJobs.create(cronJobManifest('paused', { suspend: true }))
@@ -217,7 +217,7 @@ export const cronJobs: ReadonlyArray<Scenario> = [
   ),
 
   scenario(
-    'C12 C13: after the controller was down for five schedules, one Job starts, for the most recent missed one; none for the older',
+    'C19: after the controller was down for five schedules, one Job starts, for the most recent missed one; none for the older',
     (w) =>
       Effect.gen(function* () {
         yield* w.stopController
@@ -235,7 +235,7 @@ export const cronJobs: ReadonlyArray<Scenario> = [
   ),
 
   scenario(
-    'C14: a schedule missed by more than startingDeadlineSeconds never starts; the next one does',
+    'C22: a schedule missed by more than startingDeadlineSeconds never starts; the next one does',
     (w) =>
       Effect.gen(function* () {
         yield* w.stopController

@@ -43,7 +43,7 @@
 import * as fs from 'node:fs'
 import { availableParallelism, hostname, tmpdir } from 'node:os'
 import * as path from 'node:path'
-import { Clock, Deferred, Duration, Effect, FiberMap, Layer, Queue } from 'effect'
+import { Clock, Deferred, Duration, Effect, FiberMap, Layer, Queue, Schedule } from 'effect'
 import { NotFound } from '../../ports/errors.js'
 import { JobStore, type JobStoreService, type ObjectKey } from '../../ports/JobStore.js'
 import { PodRuntime, type PodRuntimeService } from '../../ports/PodRuntime.js'
@@ -270,6 +270,35 @@ function removePodFiles(root: string, uid: string): void {
   } catch {
     // Left for the next start's clean-up.
   }
+}
+
+/** Whether a supervisor may still write into the pod's directory (its exit record comes after the kill). */
+function hasLiveSupervisor(root: string, uid: string): boolean {
+  return runsOf(root, uid).some((run) => {
+    const state = readRun(run)
+    return state._tag === 'Claimed' && supervisorAlive(run, state)
+  })
+}
+
+/** How long a killed supervisor gets to write its exit record and end before its files go anyway. */
+const SUPERVISOR_EXIT_WAIT = Duration.seconds(30)
+
+/**
+ * Kills what still runs for a pod the store no longer has, then removes its files once every
+ * supervisor has ended: removing them while a supervisor writes its exit record would leave the
+ * directory behind (the record lands in the middle of the removal).
+ */
+function killAndRemovePodFiles(root: string, uid: string): Effect.Effect<void> {
+  return Effect.sync(() => killLiveRuns(root, uid)).pipe(
+    Effect.zipRight(
+      Effect.sync(() => hasLiveSupervisor(root, uid)).pipe(
+        Effect.repeat({ while: (live) => live, schedule: Schedule.spaced('50 millis') }),
+        Effect.timeout(SUPERVISOR_EXIT_WAIT),
+        Effect.ignore,
+      ),
+    ),
+    Effect.zipRight(Effect.sync(() => removePodFiles(root, uid))),
+  )
 }
 
 /** How a run ended, as the status needs it. */
@@ -538,6 +567,7 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
         stopWithScope: () => !persistent || !stopping,
       }
 
+      const runtimeScope = yield* Effect.scope
       const workers = yield* FiberMap.make<string>()
       // Runs first when the scope closes (finalizers run in reverse): the workers are then
       // interrupted as a graceful stop, which leaves the containers of a persistent runtime alone.
@@ -567,11 +597,12 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
           removePodFiles(stateRoot, pod.uid)
         })
 
-      const forget = (k: string, uid: string): void => {
-        others.delete(k)
-        killLiveRuns(stateRoot, uid)
-        removePodFiles(stateRoot, uid)
-      }
+      /** Stops and clears a pod the store no longer has; the waiting for its supervisors runs beside the event handling. */
+      const forget = (k: string, uid: string): Effect.Effect<void> =>
+        Effect.suspend(() => {
+          others.delete(k)
+          return Effect.asVoid(Effect.forkIn(killAndRemovePodFiles(stateRoot, uid), runtimeScope))
+        })
 
       /**
        * A pod bound to this node, not finished, that this runtime did not take and an earlier
@@ -624,7 +655,7 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
           const byUid = new Map(pods.map((p) => [p.metadata.uid ?? '', p]))
           for (const uid of podUids(stateRoot)) {
             const pod = byUid.get(uid)
-            if (pod === undefined) forget('', uid)
+            if (pod === undefined) yield* forget('', uid)
             else if (isTerminalPhase(pod.status?.phase) || pod.spec.nodeName !== settings.nodeName) killLiveRuns(stateRoot, uid)
           }
           let slots = settings.maxConcurrentPods
@@ -674,7 +705,7 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
                 if (!(yield* Deferred.isDone(adopted))) yield* adopt(event.pods)
                 const present = new Set(event.pods.map((p) => keyString(podKey(p))))
                 for (const [k, pod] of owned) if (!present.has(k)) yield* drop(pod)
-                for (const [k, pod] of others) if (!present.has(k)) forget(k, pod.metadata.uid ?? '')
+                for (const [k, pod] of others) if (!present.has(k)) yield* forget(k, pod.metadata.uid ?? '')
                 for (const k of candidates.keys()) if (!present.has(k)) candidates.delete(k)
                 const presentUids = new Set(event.pods.map((p) => p.metadata.uid ?? ''))
                 for (const uid of declined) if (!presentUids.has(uid)) declined.delete(uid)
@@ -690,7 +721,7 @@ export function make(options?: ProcessRuntimeOptions): Effect.Effect<PodRuntimeS
                 const mine = owned.get(k)
                 if (mine !== undefined && mine.uid === event.pod.metadata.uid) yield* drop(mine)
                 const other = others.get(k)
-                if (other !== undefined && other.metadata.uid === event.pod.metadata.uid) forget(k, other.metadata.uid ?? '')
+                if (other !== undefined && other.metadata.uid === event.pod.metadata.uid) yield* forget(k, other.metadata.uid ?? '')
                 return
               }
             }

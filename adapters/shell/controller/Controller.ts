@@ -35,9 +35,10 @@ export interface ControllerOptions {
   /** Delay that merges pod events and status-only Job updates into one sync (R158: 1 s). */
   readonly eventBatchMs?: number
   /**
-   * How those are merged: `bursts` (the default) syncs at once on the first one after
-   * `eventBatchMs` of quiet and merges the rest of a burst into one sync per `eventBatchMs`;
-   * `upstream` delays every such sync by `eventBatchMs`, as kube-controller-manager does.
+   * How those are merged: `bursts` (the default) syncs a burst of them once it has settled
+   * (no event for a tenth of `eventBatchMs`), never later than `eventBatchMs` after its first
+   * event and at most once per `eventBatchMs`; `upstream` delays every such sync by
+   * `eventBatchMs`, as kube-controller-manager does.
    */
   readonly eventBatching?: 'bursts' | 'upstream'
   readonly retry?: RetrySettings

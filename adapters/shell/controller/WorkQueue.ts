@@ -8,8 +8,22 @@ export interface RetrySettings {
 
 export const upstreamRetry: RetrySettings = { baseMs: 1000, capMs: 60_000 }
 
-/** How many batching windows are kept before the closed ones are swept out. */
+/** How many per-key batching limits are kept before the past ones are swept out. */
 const WINDOW_SWEEP_SIZE = 1024
+
+/** A burst has settled when no event came for a tenth of the window (100 ms of upstream's 1 s). */
+const BATCH_SETTLE_DIVISOR = 10
+
+/** A batched add waiting for its key's burst to settle. */
+interface Batch {
+  lastEventMs: number
+  readonly settleMs: number
+  /** Not before: a window after the key's previous batched add. */
+  readonly earliestMs: number
+  /** Not after: a window after the batch's first event, as upstream's fixed delay. */
+  readonly latestMs: number
+  readonly windowMs: number
+}
 
 /**
  * A work queue with client-go's guarantees: a key is handed to at most one worker at a
@@ -20,10 +34,11 @@ export interface WorkQueue {
   readonly add: (key: string) => Effect.Effect<void>
   readonly addAfter: (key: string, delayMs: number) => Effect.Effect<void>
   /**
-   * Adds the key at once if it was quiet for `windowMs`; otherwise merges it into one add at
-   * the end of the open window, which then opens the next one. A storm of adds for one key
-   * over a time T so makes at most T / windowMs + 1 of them, as upstream's fixed delay of
-   * `windowMs` does (R158), without making the first one after a quiet spell wait.
+   * Merges the adds of a burst into one: it comes once no add came for a tenth of `windowMs`
+   * (the burst settled), but never later than `windowMs` after the burst's first add, and
+   * never sooner than `windowMs` after the key's previous batched add. A storm of adds for one
+   * key over a time T so makes at most T / windowMs + 1 of them, as upstream's fixed delay of
+   * `windowMs` does (R158), while a short burst is synced as soon as it is over.
    */
   readonly addBatched: (key: string, windowMs: number) => Effect.Effect<void>
   /** Requeue after the key's next retry delay (R161). */
@@ -44,8 +59,10 @@ export const makeWorkQueue = (retry: RetrySettings = upstreamRetry): Effect.Effe
     const processing = new Set<string>()
     const failures = new Map<string, number>()
     const timers = new Map<string, { readonly dueMs: number; readonly fiber: Fiber.RuntimeFiber<void> }>()
-    /** Per key: when its batching window ends, and whether an add waits for that end. */
-    const windows = new Map<string, { endMs: number; readonly windowMs: number; waiting: boolean }>()
+    /** Per key: the batched add that waits for its burst to settle. */
+    const pendingBatches = new Map<string, Batch>()
+    /** Per key: when the next batched add may come, a window after the last one. */
+    const nextBatchAllowedMs = new Map<string, number>()
 
     const add = (key: string): Effect.Effect<void> =>
       Effect.suspend(() => {
@@ -54,24 +71,13 @@ export const makeWorkQueue = (retry: RetrySettings = upstreamRetry): Effect.Effe
         return processing.has(key) ? Effect.void : Queue.offer(ready, key).pipe(Effect.asVoid)
       })
 
-    /** The add a window waited for is happening: the next window starts now. */
-    const windowAddDue = (key: string, nowMs: number): void => {
-      const window = windows.get(key)
-      if (window === undefined || !window.waiting) return
-      window.waiting = false
-      window.endMs = nowMs + window.windowMs
-    }
-
     const startTimer = (key: string, delayMs: number, dueMs: number): Effect.Effect<void> =>
       Effect.flatMap(
         Effect.sleep(delayMs).pipe(
           Effect.zipRight(
-            Effect.clockWith((clock) =>
-              Effect.sync(() => {
-                timers.delete(key)
-                windowAddDue(key, clock.unsafeCurrentTimeMillis())
-              }),
-            ),
+            Effect.sync(() => {
+              timers.delete(key)
+            }),
           ),
           Effect.zipRight(add(key)),
           Effect.forkDaemon,
@@ -92,28 +98,54 @@ export const makeWorkQueue = (retry: RetrySettings = upstreamRetry): Effect.Effe
             return Effect.zipRight(Fiber.interrupt(pending.fiber), startTimer(key, delayMs, dueMs))
           })
 
+    /**
+     * A batch's timer: wakes when the burst has settled (or at `latestMs`), sleeping again
+     * while events keep coming, so that a storm costs one timer, not one per event.
+     */
+    const runBatch = (key: string, batch: Batch): Effect.Effect<void> =>
+      Effect.clockWith((clock) =>
+        Effect.gen(function* () {
+          for (;;) {
+            const nowMs = clock.unsafeCurrentTimeMillis()
+            const dueMs = Math.min(Math.max(batch.lastEventMs + batch.settleMs, batch.earliestMs), batch.latestMs)
+            if (dueMs <= nowMs) break
+            yield* Effect.sleep(dueMs - nowMs)
+          }
+          const firedMs = clock.unsafeCurrentTimeMillis()
+          pendingBatches.delete(key)
+          nextBatchAllowedMs.set(key, firedMs + batch.windowMs)
+          yield* add(key)
+        }),
+      )
+
     const addBatched = (key: string, windowMs: number): Effect.Effect<void> =>
       windowMs <= 0
         ? add(key)
         : Effect.clockWith((clock) => {
             const nowMs = clock.unsafeCurrentTimeMillis()
-            const window = windows.get(key)
-            if (window !== undefined && nowMs < window.endMs) {
-              if (window.waiting) return Effect.void
-              window.waiting = true
-              return addAfter(key, window.endMs - nowMs)
+            const pending = pendingBatches.get(key)
+            if (pending !== undefined) {
+              pending.lastEventMs = nowMs
+              return Effect.void
             }
-            if (windows.size >= sweepAt) forgetClosedWindows(nowMs)
-            windows.set(key, { endMs: nowMs + windowMs, windowMs, waiting: false })
-            return add(key)
+            if (nextBatchAllowedMs.size >= sweepAt) forgetPastBatches(nowMs)
+            const batch: Batch = {
+              lastEventMs: nowMs,
+              settleMs: windowMs / BATCH_SETTLE_DIVISOR,
+              earliestMs: nextBatchAllowedMs.get(key) ?? nowMs,
+              latestMs: nowMs + windowMs,
+              windowMs,
+            }
+            pendingBatches.set(key, batch)
+            return Effect.asVoid(Effect.forkDaemon(runBatch(key, batch)))
           })
 
-    // Keys of Jobs long gone keep no window: the closed ones go once there are many (and
-    // the next sweep waits for twice as many, so sweeping stays cheap per add).
+    // Keys of Jobs long gone keep nothing: the past limits go once there are many (and the
+    // next sweep waits for twice as many, so sweeping stays cheap per add).
     let sweepAt = WINDOW_SWEEP_SIZE
-    const forgetClosedWindows = (nowMs: number): void => {
-      for (const [key, window] of windows) if (!window.waiting && window.endMs <= nowMs) windows.delete(key)
-      sweepAt = Math.max(WINDOW_SWEEP_SIZE, windows.size * 2)
+    const forgetPastBatches = (nowMs: number): void => {
+      for (const [key, allowedMs] of nextBatchAllowedMs) if (allowedMs <= nowMs) nextBatchAllowedMs.delete(key)
+      sweepAt = Math.max(WINDOW_SWEEP_SIZE, nextBatchAllowedMs.size * 2)
     }
 
     const addRateLimited = (key: string): Effect.Effect<void> =>

@@ -4,7 +4,9 @@
  * kubelet stand-in makes each pod succeed as soon as it appears. Prints figures, asserts
  * nothing. Every process and temp dir it made is gone when it ends, Ctrl-C included.
  *
- *   BENCH_KUBE_RUNS=N   runs per engine and shape (default 3)
+ *   BENCH_KUBE_RUNS=N                 runs per engine and shape (default 3)
+ *   BENCH_KUBE_SHAPES=10/10,1000/100  the Jobs, as completions/parallelism (default: both of these)
+ *   BENCH_KUBE_CPU_PROFILE=DIR        our engine writes a V8 CPU profile per run into DIR (node --cpu-prof)
  */
 import { spawn } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
@@ -18,7 +20,7 @@ import { formatReport, shapeLabel, type BenchReport } from './report.js'
 
 /** kube-controller-manager's default client limits, given to both engines. */
 const LIMITS: ClientLimits = { qps: 20, burst: 30 }
-const SHAPES: ReadonlyArray<Shape> = [
+const DEFAULT_SHAPES: ReadonlyArray<Shape> = [
   { completions: 10, parallelism: 10 },
   { completions: 1_000, parallelism: 100 },
 ]
@@ -32,6 +34,7 @@ const progress = (line: string): void => void process.stderr.write(`bench:kube: 
 
 async function main(): Promise<void> {
   const runsPerEngine = runsFromEnvironment()
+  const shapes = shapesFromEnvironment()
   await ensureBinaries()
   const loadAtStart = loadavg()[0] ?? 0
 
@@ -51,11 +54,11 @@ async function main(): Promise<void> {
   if (plane.auditLogPath === undefined) throw new BenchError('the control plane started without an audit log')
   const audit = new AuditedRequests(new AuditLogReader(plane.auditLogPath))
   const runs: RunFigures[] = []
-  const total = SHAPES.length * runsPerEngine * 2 + 1
+  const total = shapes.length * runsPerEngine * 2 + 1
   let jobNumber = 0
   const start = (engine: EngineName): Promise<RunningEngine> => (engine === 'ours' ? startOurs(plane, LIMITS, jobNumber) : startUpstream(plane, LIMITS))
 
-  for (const shape of SHAPES) {
+  for (const shape of shapes) {
     for (let round = 0; round < runsPerEngine; round++) {
       // Alternate which engine goes first, so that neither always runs on the fresher server.
       const order: ReadonlyArray<EngineName> = round % 2 === 0 ? ['ours', 'upstream'] : ['upstream', 'ours']
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
 
   // Once: ours beside upstream's largest Job, which ours does not manage.
   jobNumber += 1
-  const largest = SHAPES[SHAPES.length - 1]!
+  const largest = shapes[shapes.length - 1]!
   const ours = await withCleanup(startOurs(plane, LIMITS, jobNumber))
   const upstream = await withCleanup(startUpstream(plane, LIMITS))
   const beside = await runJob(plane, audit, upstream, largest, `upstream-${jobNumber}`, ours)
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
   const report: BenchReport = {
     heading: `bench:kube: kube-apiserver ${version} + etcd ${pinnedVersions().etcd ?? '?'} on loopback; both engines at client QPS ${LIMITS.qps}, burst ${LIMITS.burst}; ` +
       `${runsPerEngine} runs per engine and shape, alternating, one engine at a time; medians`,
-    shapes: SHAPES,
+    shapes,
     runs,
     bystander: { shape: largest, cpuSeconds: bystander.cpuSeconds, upstreamCpuSeconds: beside.figures.cpuSeconds, requests: totalRequests(bystander.requests) },
     notes: [
@@ -121,6 +124,20 @@ function runsFromEnvironment(): number {
   const runs = Number(text)
   if (!Number.isInteger(runs) || runs < 1) throw new BenchError(`BENCH_KUBE_RUNS: expected a whole number of runs, at least 1, got "${text}"`)
   return runs
+}
+
+function shapesFromEnvironment(): ReadonlyArray<Shape> {
+  const text = process.env['BENCH_KUBE_SHAPES']
+  if (text === undefined || text.trim() === '') return DEFAULT_SHAPES
+  return text.split(',').map((item) => {
+    const match = /^\s*(\d+)\/(\d+)\s*$/.exec(item)
+    const completions = Number(match?.[1])
+    const parallelism = Number(match?.[2])
+    if (match === null || completions < 1 || parallelism < 1) {
+      throw new BenchError(`BENCH_KUBE_SHAPES: expected completions/parallelism pairs such as 10/10,1000/100, got "${item}"`)
+    }
+    return { completions, parallelism }
+  })
 }
 
 /** Builds the control-plane binaries if they are missing (scripts/k8s-bin/ensure.sh: minutes, once). */

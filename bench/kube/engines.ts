@@ -62,7 +62,8 @@ export function startOurs(plane: ControlPlane, limits: ClientLimits, run: number
   // Standard input stays open for the engine's life: when the bench ends in any way, it closes and the engine exits.
   const profileDirectory = process.env['BENCH_KUBE_CPU_PROFILE']
   const profiling = profileDirectory === undefined || profileDirectory === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`]
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', OURS_PROCESS, plane.kubeconfigOf(username), String(limits.qps), String(limits.burst), 'job-reconciler-bench'], {
+  const nodeFlags = (process.env['BENCH_KUBE_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '')
+  const child = spawn(process.execPath, [...profiling, ...nodeFlags, '--import', 'tsx', OURS_PROCESS, plane.kubeconfigOf(username), String(limits.qps), String(limits.burst), 'job-reconciler-bench'], {
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', logFd],
   })

@@ -7,6 +7,8 @@
  *   BENCH_KUBE_RUNS=N                 runs per engine and shape (default 3)
  *   BENCH_KUBE_SHAPES=10/10,1000/100  the Jobs, as completions/parallelism (default: both of these)
  *   BENCH_KUBE_CPU_PROFILE=DIR        our engine writes a V8 CPU profile per run into DIR (node --cpu-prof)
+ *   BENCH_KUBE_NODE_FLAGS='--flag …'  extra node flags for our engine's process
+ *   BENCH_KUBE_ENGINES=ours           run only these engines (default: ours,upstream, and ours beside upstream)
  */
 import { spawn } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
@@ -35,6 +37,7 @@ const progress = (line: string): void => void process.stderr.write(`bench:kube: 
 async function main(): Promise<void> {
   const runsPerEngine = runsFromEnvironment()
   const shapes = shapesFromEnvironment()
+  const engines = enginesFromEnvironment()
   await ensureBinaries()
   const loadAtStart = loadavg()[0] ?? 0
 
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
   if (plane.auditLogPath === undefined) throw new BenchError('the control plane started without an audit log')
   const audit = new AuditedRequests(new AuditLogReader(plane.auditLogPath))
   const runs: RunFigures[] = []
-  const total = shapes.length * runsPerEngine * 2 + 1
+  const total = shapes.length * runsPerEngine * engines.length + (engines.length === 2 ? 1 : 0)
   let jobNumber = 0
   const start = (engine: EngineName): Promise<RunningEngine> => (engine === 'ours' ? startOurs(plane, LIMITS, jobNumber) : startUpstream(plane, LIMITS))
 
@@ -62,7 +65,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < runsPerEngine; round++) {
       // Alternate which engine goes first, so that neither always runs on the fresher server.
       const order: ReadonlyArray<EngineName> = round % 2 === 0 ? ['ours', 'upstream'] : ['upstream', 'ours']
-      for (const name of order) {
+      for (const name of order.filter((engine) => engines.includes(engine))) {
         jobNumber += 1
         const engine = await withCleanup(start(name))
         const job = `${name}-${jobNumber}`
@@ -76,6 +79,10 @@ async function main(): Promise<void> {
     }
   }
 
+  if (engines.length < 2) {
+    for (const figures of runs) console.log(JSON.stringify({ engine: figures.engine, completeMs: figures.completeMs, cpuSeconds: figures.cpuSeconds, requests: totalRequests(figures.requests) }))
+    return
+  }
   // Once: ours beside upstream's largest Job, which ours does not manage.
   jobNumber += 1
   const largest = shapes[shapes.length - 1]!
@@ -124,6 +131,14 @@ function runsFromEnvironment(): number {
   const runs = Number(text)
   if (!Number.isInteger(runs) || runs < 1) throw new BenchError(`BENCH_KUBE_RUNS: expected a whole number of runs, at least 1, got "${text}"`)
   return runs
+}
+
+function enginesFromEnvironment(): ReadonlyArray<EngineName> {
+  const text = process.env['BENCH_KUBE_ENGINES']
+  if (text === undefined || text.trim() === '') return ['ours', 'upstream']
+  const names = text.split(',').map((name) => name.trim())
+  for (const name of names) if (name !== 'ours' && name !== 'upstream') throw new BenchError(`BENCH_KUBE_ENGINES: expected ours, upstream or both, got "${name}"`)
+  return [...new Set(names)] as ReadonlyArray<EngineName>
 }
 
 function shapesFromEnvironment(): ReadonlyArray<Shape> {

@@ -33,6 +33,21 @@ export interface WatchOptions {
   readonly resourceVersion?: string
 }
 
+/**
+ * Pods a reader has no use for. A store may leave them out of a list and a watch, without
+ * reading them; it does not have to (the memory and file stores deliver every pod).
+ */
+export interface PodInterest {
+  /**
+   * Whether pods whose controller is this owner can be left out. The answer may change over
+   * time: a watch that leaves out a pod it may have delivered before (or the list before it
+   * did) reports it `Deleted` first, with only its metadata, so a cache built from the list
+   * and the watch forgets it; a pod whose owner the reader no longer ignores is delivered on
+   * its next change.
+   */
+  readonly ignoresController?: (controller: Pick<OwnerReference, 'kind' | 'uid'>) => boolean
+}
+
 /** One change seen by a watch, in the store's order. */
 export type WatchEvent<A> =
   | { readonly type: 'Added' | 'Modified' | 'Deleted'; readonly object: A }
@@ -123,7 +138,7 @@ export interface JobStoreService {
   readonly watchJobs: (options?: WatchOptions) => Stream.Stream<WatchEvent<Job>, Gone | ReadError>
 
   readonly getPod: (key: ObjectKey) => Effect.Effect<Pod, NotFound | ReadError>
-  readonly listPods: (options?: ListOptions) => Effect.Effect<ListResult<Pod>, ReadError>
+  readonly listPods: (options?: ListOptions & PodInterest) => Effect.Effect<ListResult<Pod>, ReadError>
   /** Creates a pod; `metadata.generateName` gets a random 5-character suffix. */
   readonly createPod: (pod: Pod) => Effect.Effect<Pod, AlreadyExists | WriteError>
   readonly patchPodMetadata: (key: ObjectKey, patch: PodMetadataPatch) => Effect.Effect<Pod, NotFound | WriteError>
@@ -141,7 +156,7 @@ export interface JobStoreService {
    * removed.
    */
   readonly deletePod: (key: ObjectKey, options?: DeleteOptions) => Effect.Effect<void, NotFound | WriteError>
-  readonly watchPods: (options?: WatchOptions) => Stream.Stream<WatchEvent<Pod>, Gone | ReadError>
+  readonly watchPods: (options?: WatchOptions & PodInterest) => Stream.Stream<WatchEvent<Pod>, Gone | ReadError>
 
   /** Creates an event (client-go's `EventSink.Create`); the store names it. */
   readonly createEvent: (event: EventToCreate) => Effect.Effect<StoredEvent, ReadError>

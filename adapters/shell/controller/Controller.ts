@@ -1,7 +1,7 @@
 import { Clock, Deferred, Effect } from 'effect'
 import type { Scope } from 'effect'
 import type { Registry } from 'prom-client'
-import type { Job, Pod } from '../../../core/model/types.js'
+import type { Job, OwnerReference, Pod } from '../../../core/model/types.js'
 import { matchesSelector } from '../../../core/model/labelSelector.js'
 import { BUILT_IN_CONTROLLER } from '../../../core/model/wellKnown.js'
 import type { BackoffRecord } from '../../../core/reconcile/backoff.js'
@@ -390,6 +390,18 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
       yield* sync.pipe(Effect.ensuring(queue.done(key)))
     }).pipe(Effect.forever)
 
+    /**
+     * The pods a store may leave out (PodInterest): those of a Job another controller manages
+     * (R172), as long as it is not being deleted (then the garbage collector looks at them).
+     * In a cluster they are most pods; reading none of them keeps this engine light beside others.
+     */
+    const ignoresController = (controller: Pick<OwnerReference, 'kind' | 'uid'>): boolean => {
+      if (controller.kind !== 'Job') return false
+      const key = jobKeyByUid.get(controller.uid)
+      const job = key === undefined ? undefined : jobs.get(key)
+      return job !== undefined && job.metadata.deletionTimestamp === undefined && !isManagedBy(job, settings.controllerName)
+    }
+
     // ---- start: fill the caches, then run the workers ----
     const jobsSynced = yield* Deferred.make<void>()
     const podsSynced = yield* Deferred.make<void>()
@@ -397,7 +409,13 @@ export const start = (options: ControllerOptions = {}): Effect.Effect<Controller
       runInformer({ cache: jobs, list: store.listJobs(), watch: (rv) => store.watchJobs({ resourceVersion: rv }), onChange: onJobChange, synced: jobsSynced }),
     )
     yield* Effect.forkScoped(
-      runInformer({ cache: pods, list: store.listPods(), watch: (rv) => store.watchPods({ resourceVersion: rv }), onChange: onPodChange, synced: podsSynced }),
+      runInformer({
+        cache: pods,
+        list: store.listPods({ ignoresController }),
+        watch: (rv) => store.watchPods({ resourceVersion: rv, ignoresController }),
+        onChange: onPodChange,
+        synced: podsSynced,
+      }),
     )
     yield* Deferred.await(jobsSynced)
     yield* Deferred.await(podsSynced)

@@ -4,7 +4,7 @@
  * port method, the error mapping (404, 409, 410, 422, 400), the patches, events, and watches
  * that resume, reconnect and report `Gone`.
  */
-import { Effect, Either, Fiber, Stream } from 'effect'
+import { Effect, Either, Fiber, Schedule, Stream } from 'effect'
 import type { Scope } from 'effect'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderFieldError } from '../../../core/model/fieldErrors.js'
@@ -312,6 +312,46 @@ describe('KubernetesStore: watches', () => {
         yield* store.createPod(pod(ns, 'b'))
         expect(names(yield* Fiber.join(fromList))).toEqual(['Added:a', 'Modified:a', 'Added:b'])
         expect(names(yield* Fiber.join(fromNow))).toEqual(['Added:a', 'Modified:a'])
+      }),
+    ))
+
+  it('PodInterest: pods of an ignored controller are left out of the list, and a watch reports one it may have delivered as Deleted once, then nothing more of it', () =>
+    withStore((store, ns) =>
+      Effect.gen(function* () {
+        const ignored = new Set<string>()
+        const ignoresController = (controller: { readonly kind: string; readonly uid: string }) => controller.kind === 'Job' && ignored.has(controller.uid)
+        const owned = (name: string, uid: string): Pod =>
+          pod(ns, name, { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'other', uid, controller: true }] })
+        yield* store.createPod(owned('theirs-listed', 'uid-theirs'))
+        yield* store.createPod(owned('ours-listed', 'uid-ours'))
+        ignored.add('uid-theirs')
+        const listed = yield* store.listPods({ ignoresController })
+        expect(listed.items.map((p) => p.metadata.name)).toEqual(['ours-listed'])
+
+        const events: Array<{ readonly type: string; readonly object: Pod }> = []
+        yield* Effect.forkScoped(
+          Stream.runForEach(store.watchPods({ resourceVersion: listed.resourceVersion, ignoresController }), (event) =>
+            Effect.sync(() => void (event.type !== 'Bookmark' && events.push(event))),
+          ),
+        )
+        const seen = (count: number) =>
+          Effect.sync(() => events.length).pipe(
+            Effect.repeat({ until: (n) => n >= count, schedule: Schedule.spaced('20 millis') }),
+            Effect.timeout('30 seconds'),
+          )
+        yield* store.createPod(owned('theirs-new', 'uid-theirs'))
+        // Its later changes are not delivered: the tombstone was enough.
+        yield* store.patchPodMetadata({ namespace: ns, name: 'theirs-new' }, { addFinalizers: ['example.com/f'] })
+        yield* store.patchPodMetadata({ namespace: ns, name: 'theirs-listed' }, { addFinalizers: ['example.com/f'] })
+        yield* store.createPod(owned('ours-new', 'uid-ours'))
+        yield* seen(3)
+        // No longer ignored (the test applies when an event arrives): the next change is delivered in full.
+        ignored.delete('uid-theirs')
+        yield* store.patchPodMetadata({ namespace: ns, name: 'theirs-new' }, { addFinalizers: ['example.com/g'] })
+        yield* seen(4)
+        expect(events.map((e) => `${e.type}:${e.object.metadata.name}`)).toEqual(['Deleted:theirs-new', 'Deleted:theirs-listed', 'Added:ours-new', 'Modified:theirs-new'])
+        expect(events[0]!.object.spec.containers).toEqual([])
+        expect([...(events[3]!.object.metadata.finalizers ?? [])].sort()).toEqual(['example.com/f', 'example.com/g'])
       }),
     ))
 

@@ -50,6 +50,7 @@ import type { Resource } from './resources.js'
 import { cronJobs, jobs, pods } from './resources.js'
 import type { ApiRequest, ApiResponse, Transport } from './transport.js'
 import { makeTransport } from './transport.js'
+import { leftOutPods, podTombstone } from './podInterest.js'
 import { watchResource } from './watch.js'
 
 export type { KubernetesStoreConfig } from './config.js'
@@ -171,7 +172,7 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<Kubernet
       watchJobs: (options) => watchResource(kc, transport, jobs, scoped(options), watchSettings),
 
       getPod: (key) => get(pods, key),
-      listPods: (options) => listAll(transport, pods, scoped(options), pageSize),
+      listPods: (options) => listAll(transport, pods, scoped(options), pageSize, leftOutPods(options)),
       createPod: (pod: Pod) =>
         Effect.suspend(() => {
           const namespace = pod.metadata.namespace ?? DEFAULT_NAMESPACE
@@ -212,7 +213,10 @@ export function make(config: KubernetesStoreConfig = {}): Effect.Effect<Kubernet
         }).pipe(only('NotFound', 'Conflict', 'Invalid', 'TooLarge')),
       deletePod: (key, options) =>
         remove(pods, key, deleteBody(options, options?.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {})),
-      watchPods: (options) => watchResource(kc, transport, pods, scoped(options), watchSettings),
+      watchPods: (options) => {
+        const applies = leftOutPods(options)
+        return watchResource(kc, transport, pods, scoped(options), watchSettings, applies === undefined ? undefined : { applies, tombstone: podTombstone })
+      },
 
       createEvent: (event) => events.create(event),
       patchEvent: (key, update) => events.patch(key, update),

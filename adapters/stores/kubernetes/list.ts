@@ -24,13 +24,16 @@ export function selectorQuery(selector: LabelSelector | undefined): string | und
 /**
  * Every object of the collection that matches, in `pageSize` pages (0: one request). A page
  * token that expired midway (410) starts the list again in one request, as client-go's pager
- * does. Objects that cannot be decoded are left out with a warning.
+ * does. Objects that cannot be decoded are left out with a warning, and so are those
+ * `leaveOut` names, silently.
  */
 export function listAll<A>(
   transport: Transport,
   resource: Resource<A>,
   options: { readonly namespace?: string; readonly labelSelector?: LabelSelector },
   pageSize: number,
+  /** Objects left out undecoded (the reader has no use for them). */
+  leaveOut?: (raw: unknown) => boolean,
 ): Effect.Effect<ListResult<A>, StoreUnavailable> {
   const path = resource.collectionPath(options.namespace)
   const labelSelector = selectorQuery(options.labelSelector)
@@ -52,6 +55,7 @@ export function listAll<A>(
         const list = response.body as RawList
         if (resourceVersion === '') resourceVersion = list.metadata?.resourceVersion ?? ''
         for (const raw of list.items ?? []) {
+          if (leaveOut?.(raw) === true) continue
           const decoded = resource.decode(raw)
           if (Either.isRight(decoded)) items.push(decoded.right)
           else yield* Effect.logWarning(`skipping a ${resource.kind} that cannot be read (${nameOf(raw)}): ${decoded.left}`)

@@ -30,6 +30,15 @@ export interface WatchSettings {
   readonly maxReconnects?: number
 }
 
+/**
+ * Objects a watch leaves out undecoded (the reader has no use for them). Each is reported once
+ * as `Deleted`, as its `tombstone`, so that a cache that holds it from before forgets it.
+ */
+export interface LeaveOut<A> {
+  readonly applies: (raw: unknown) => boolean
+  readonly tombstone: (raw: unknown) => A
+}
+
 /** What one watch connection ended with. */
 type Ending =
   | { readonly _tag: 'Closed' }
@@ -53,6 +62,7 @@ export function watchResource<A>(
   resource: Resource<A>,
   options: { readonly namespace?: string; readonly resourceVersion?: string },
   settings: WatchSettings,
+  leaveOut?: LeaveOut<A>,
 ): Stream.Stream<WatchEvent<A>, Gone | StoreUnavailable> {
   const path = resource.collectionPath(options.namespace)
   const maxReconnects = settings.maxReconnects ?? 5
@@ -62,6 +72,23 @@ export function watchResource<A>(
       const queue = yield* Effect.acquireRelease(Queue.unbounded<Item<A>>(), Queue.shutdown)
       const offer = (item: Item<A>) => Queue.unsafeOffer(queue, item)
       let position = start
+      /** `namespace/name` of the objects left out and already reported `Deleted`. */
+      const leftOut = new Set<string>()
+
+      /** Whether the event is left out: reported as a tombstone the first time, then dropped. */
+      const leftOutEvent = (type: string, object: RawEvent['object']): boolean => {
+        if (leaveOut === undefined) return false
+        const key = nameOf(object)
+        if (!leaveOut.applies(object)) {
+          leftOut.delete(key)
+          return false
+        }
+        const reported = leftOut.has(key)
+        if (type === 'DELETED') leftOut.delete(key)
+        else leftOut.add(key)
+        if (!reported) offer({ _tag: 'Event', event: { type: 'Deleted', object: leaveOut.tombstone(object) } })
+        return true
+      }
 
       const onRaw = (raw: RawEvent): Ending | undefined => {
         const type = raw.type
@@ -83,6 +110,7 @@ export function watchResource<A>(
         }
         if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return undefined
         if (version !== undefined && version !== '') position = version
+        if (leftOutEvent(type, object)) return undefined
         const decoded = resource.decode(object)
         if (Either.isLeft(decoded)) {
           offer({ _tag: 'Unreadable', message: `skipping a ${resource.kind} that cannot be read (${nameOf(object)}): ${decoded.left}` })

@@ -7,7 +7,8 @@ import * as FileStore from '../file/FileStore.js'
 import * as MemoryStore from '../memory/MemoryStore.js'
 import type { JobStoreService } from '../../ports/JobStore.js'
 import type { Pod } from '../../../core/model/types.js'
-import { MAX_OBJECT_BYTES, MAX_REQUEST_BYTES } from './sizeLimits.js'
+import fc from 'fast-check'
+import { jsonExceeds, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES } from './sizeLimits.js'
 
 const REQUEST_TOO_LARGE = `Request entity too large: limit is ${MAX_REQUEST_BYTES}`
 const OBJECT_TOO_LARGE = 'etcdserver: request is too large'
@@ -78,4 +79,18 @@ describe.each(stores)('%s store: the API server request limit (3 MiB, 413) and t
       expect(yield* Effect.flip(store.createJob(jobWithValue('wide', '€'.repeat(600_000))))).toMatchObject({ _tag: 'TooLarge', reason: OBJECT_TOO_LARGE })
     }).pipe(Effect.scoped),
   )
+})
+
+describe('the size measure', () => {
+  it('property: an object is over a limit exactly when its JSON is more UTF-8 bytes than the limit (the quick bound never decides wrongly)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer({ min: -8, max: 8 }), fc.integer({ min: 0, max: 8 }), (value, offset, factor) => {
+        const bytes = Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8')
+        // Limits just around the size, and far above it, where the bound alone decides.
+        const limit = Math.max(0, bytes * Math.max(1, factor) + offset)
+        expect(jsonExceeds(value, limit)).toBe(bytes > limit)
+      }),
+      { numRuns: 500 },
+    )
+  })
 })

@@ -20,8 +20,47 @@ export const REQUEST_TOO_LARGE_MESSAGE = `Request entity too large: limit is ${M
 /** etcd's message for an object over `MAX_OBJECT_BYTES`, as the API server passes it on. */
 export const OBJECT_TOO_LARGE_MESSAGE = 'etcdserver: request is too large'
 
+/** The most UTF-8 bytes a string can take in JSON: quotes, and each UTF-16 unit as a `\uXXXX` escape at worst. */
+const stringBound = (text: string): number => 2 + 6 * text.length
+
+/**
+ * An upper bound on the size of `value` as JSON, counted without building the text; it stops
+ * counting (and answers `Infinity`) past `limit`, or at a value whose JSON it cannot bound.
+ */
+function jsonBound(value: unknown, limit: number): number {
+  switch (typeof value) {
+    case 'string':
+      return stringBound(value)
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return 24
+    case 'object': {
+      if (value === null) return 4
+      if (typeof (value as { readonly toJSON?: unknown }).toJSON === 'function') return Infinity
+      let total = 2
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          total += 1 + jsonBound(item, limit - total)
+          if (total > limit) return Infinity
+        }
+        return total
+      }
+      for (const key in value) {
+        total += 2 + stringBound(key) + jsonBound((value as Record<string, unknown>)[key], limit - total)
+        if (total > limit) return Infinity
+      }
+      return total
+    }
+    default:
+      return Infinity
+  }
+}
+
 /** Whether `value` as JSON is over `limit` UTF-8 bytes. */
-function jsonExceeds(value: unknown, limit: number): boolean {
+export function jsonExceeds(value: unknown, limit: number): boolean {
+  // Nearly every object is far below the limits: a bound, counted without building the JSON, decides.
+  if (jsonBound(value, limit) <= limit) return false
   const text = JSON.stringify(value) ?? ''
   // A UTF-16 unit is 1 to 3 UTF-8 bytes: most objects are decided without counting.
   if (text.length > limit) return true

@@ -7,6 +7,7 @@
 import { Effect } from 'effect'
 import { TooLarge, type ResourceKind } from '../../ports/errors.js'
 import type { Write } from './objectMeta.js'
+import { isStoredSnapshot } from './snapshot.js'
 
 /** The API server refuses a request body larger than this (`MaxRequestBodyBytes`, 3 MiB) with 413: `Request entity too large: limit is 3145728`. */
 export const MAX_REQUEST_BYTES = 3 * 1024 * 1024
@@ -24,10 +25,27 @@ export const OBJECT_TOO_LARGE_MESSAGE = 'etcdserver: request is too large'
 const stringBound = (text: string): number => 2 + 6 * text.length
 
 /**
+ * The bounds of stored snapshots one level down (a pod's `spec`, shared by every later version
+ * of the pod), which never change: a status write then counts only what it changed.
+ */
+const snapshotBounds = new WeakMap<object, number>()
+
+/** {@link jsonBound} of an object's field, kept for a stored snapshot. */
+function fieldBound(value: unknown, limit: number): number {
+  if (typeof value !== 'object' || value === null || !isStoredSnapshot(value)) return jsonBound(value, limit)
+  const known = snapshotBounds.get(value)
+  if (known !== undefined) return known
+  // Counted in full (not up to `limit`), so that the kept figure holds whatever the limit.
+  const bound = jsonBound(value, Infinity)
+  snapshotBounds.set(value, bound)
+  return bound
+}
+
+/**
  * An upper bound on the size of `value` as JSON, counted without building the text; it stops
  * counting (and answers `Infinity`) past `limit`, or at a value whose JSON it cannot bound.
  */
-function jsonBound(value: unknown, limit: number): number {
+function jsonBound(value: unknown, limit: number, topLevel = false): number {
   switch (typeof value) {
     case 'string':
       return stringBound(value)
@@ -47,7 +65,8 @@ function jsonBound(value: unknown, limit: number): number {
         return total
       }
       for (const key in value) {
-        total += 2 + stringBound(key) + jsonBound((value as Record<string, unknown>)[key], limit - total)
+        const field = (value as Record<string, unknown>)[key]
+        total += 2 + stringBound(key) + (topLevel ? fieldBound(field, limit - total) : jsonBound(field, limit - total))
         if (total > limit) return Infinity
       }
       return total
@@ -60,7 +79,7 @@ function jsonBound(value: unknown, limit: number): number {
 /** Whether `value` as JSON is over `limit` UTF-8 bytes. */
 export function jsonExceeds(value: unknown, limit: number): boolean {
   // Nearly every object is far below the limits: a bound, counted without building the JSON, decides.
-  if (jsonBound(value, limit) <= limit) return false
+  if (jsonBound(value, limit, true) <= limit) return false
   const text = JSON.stringify(value) ?? ''
   // A UTF-16 unit is 1 to 3 UTF-8 bytes: most objects are decided without counting.
   if (text.length > limit) return true

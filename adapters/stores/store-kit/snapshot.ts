@@ -81,6 +81,11 @@ function copyObject(source: Record<string, unknown>, changes: Record<string, unk
   return mark(copy)
 }
 
+/** Whether `value` is a snapshot the store froze itself: it never changes, so what is computed from it can be kept. */
+export function isStoredSnapshot(value: object): boolean {
+  return StoredMark.has(value)
+}
+
 function mark<A extends object>(copy: A): A {
   return Object.freeze(StoredMark.stamp(copy))
 }

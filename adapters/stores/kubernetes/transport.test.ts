@@ -153,7 +153,7 @@ describe('watch (fake server)', () => {
   /** Runs a pod watch into `events` until it fails; returns how it ended. */
   const collect = (url: string, events: WatchEvent<Pod>[], from?: string) =>
     Effect.scoped(
-      Effect.flatMap(KubernetesStore.make(config(url, { watchTimeoutSeconds: 5 })), (store) =>
+      Effect.flatMap(KubernetesStore.make(config(url, { watchTimeoutSeconds: 5, userAgent: 'job-reconciler/watch-test' })), (store) =>
         Stream.runForEach(store.watchPods({ namespace: 'ns', ...(from !== undefined ? { resourceVersion: from } : {}) }), (e) =>
           Effect.sync(() => void events.push(e)),
         ).pipe(Effect.either),
@@ -162,7 +162,7 @@ describe('watch (fake server)', () => {
   const summary = (events: ReadonlyArray<WatchEvent<Pod>>) =>
     events.map((e) => (e.type === 'Bookmark' ? `Bookmark@${e.resourceVersion}` : `${e.type}:${e.object.metadata.name}@${e.object.metadata.resourceVersion}`))
 
-  it('passes bookmarks on, reopens a closed watch from the last position (a bookmark counts) and fails Gone on an ERROR 410', async () => {
+  it('passes bookmarks on, reopens a closed watch from the last position (a bookmark counts) and fails Gone on an ERROR 410; every watch carries our User-Agent', async () => {
     let connection = 0
     const { url, seen } = await fake((req, res) => {
       if (req.url.searchParams.get('watch') !== 'true') return json(res, 200, { metadata: { resourceVersion: '3' }, items: [] })
@@ -183,6 +183,8 @@ describe('watch (fake server)', () => {
     const watches = seen.filter((r) => r.url.searchParams.get('watch') === 'true')
     expect(watches.map((r) => r.url.searchParams.get('resourceVersion'))).toEqual(['4', '7'])
     for (const w of watches) {
+      // Not node-fetch's own: an operator tells this controller's watches apart by it, as kube-controller-manager's.
+      expect(w.headers['user-agent']).toBe('job-reconciler/watch-test')
       expect(w.url.searchParams.get('allowWatchBookmarks')).toBe('true')
       expect(Number(w.url.searchParams.get('timeoutSeconds'))).toBeGreaterThanOrEqual(5)
       expect(Number(w.url.searchParams.get('timeoutSeconds'))).toBeLessThanOrEqual(10)

@@ -46,6 +46,8 @@ export interface Transport {
   readonly request: (request: ApiRequest) => Effect.Effect<ApiResponse, StoreUnavailable>
   /** Waits for a rate-limit token (watches take one per connection). */
   readonly throttle: Effect.Effect<void>
+  /** Sent as `User-Agent` with every request, watches included. */
+  readonly userAgent: string
 }
 
 /** The transport's limits and identity. */
@@ -134,7 +136,7 @@ export function makeTransport(kc: KubeConfig, options: TransportOptions): Effect
         }
       })
 
-    return { server, request, throttle }
+    return { server, request, throttle, userAgent: options.userAgent }
   })
 }
 

@@ -132,7 +132,7 @@ export function watchResource<A>(
             resume(Effect.succeed({ ending, received }))
           }
           const query = { resourceVersion: position, allowWatchBookmarks: true, timeoutSeconds }
-          new Watch(kc)
+          new Watch(withUserAgent(kc, transport.userAgent))
             .watch(
               path,
               query,
@@ -207,6 +207,22 @@ export function watchResource<A>(
       )
     }),
   )
+}
+
+/**
+ * The configuration as client-node's `Watch` reads it, with our `User-Agent` added to its
+ * requests (it would send node-fetch's own), as every other request carries it.
+ */
+function withUserAgent(kc: KubeConfig, userAgent: string): KubeConfig {
+  const configured: KubeConfig = Object.create(kc)
+  configured.applyToFetchOptions = async (options) => {
+    const init = await kc.applyToFetchOptions(options)
+    // A fresh `Headers` each time: setting ours on it changes nothing else.
+    const headers = init.headers as { set?: (name: string, value: string) => void } | undefined
+    headers?.set?.('User-Agent', userAgent)
+    return init
+  }
+  return configured
 }
 
 /** The collection's current resourceVersion (a one-item list), where a watch "from now" starts. */

@@ -16,6 +16,7 @@ function reviewingServer(allowed: string) {
   const transport: Transport = {
     server: 'https://127.0.0.1:6443',
     throttle: Effect.void,
+    userAgent: 'test',
     request: (request) =>
       Effect.suspend(() => {
         reviews.push(request)
